@@ -1,0 +1,118 @@
+// config.hpp: the typed configuration of every mailwarden program, loaded from one YAML
+// file (conf.d/mailwarden.yaml documents every key). Keys, types, defaults, bounds and
+// units live in ONE declarative table (config_keys.cpp), as in Postfix's VAR/DEF/min/max
+// tables; loading, validation and the effective-config dump are all driven by it.
+// Sizes ("100MB", "3.5MB", "2GiB") and durations ("24h", "7d") are stored exactly, in
+// bytes and seconds, so the rulebooks' numbers round-trip (R-PSH-4, R-PSH-5, R-PSH-6,
+// R-SAV-1, R-SAV-2, R-SAV-4, R-MYO-7).
+// Errors: unknown keys, wrong types and out-of-range values are reported with file, line
+// and key; loading never stops at the first error, so an administrator sees them all.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <iosfwd>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "core/policy/verdict.hpp"
+#include "core/util/log.hpp"
+
+namespace mailwarden::config {
+
+using seconds = std::chrono::seconds;
+
+enum class log_target { syslog, stderr_stream };
+enum class count_mode { messages, recipients };
+enum class store_backend { lmdb, redis };
+
+struct ldap_settings {
+    std::string uri = "ldap://127.0.0.1:389";  // ldap://, ldaps:// or ldapi://
+    std::string base_dn;                       // required by programs that use LDAP
+    std::string bind_dn;                       // empty: anonymous
+    std::string bind_password_file;            // the secret never appears in the YAML
+    bool start_tls = false;
+    std::string ca_file;
+    seconds timeout{5};                        // per operation and for connecting
+    std::uint32_t page_size = 500;
+    seconds cache_ttl{60};                     // milter: positive lookups
+    seconds negative_cache_ttl{10};            // milter: "no such account"
+};
+
+struct log_settings {
+    log_target target = log_target::syslog;
+    log::level level = log::level::info;
+};
+
+struct milter_settings {
+    std::string socket = "unix:/run/mailwarden/milter.sock";  // or inet:PORT@127.0.0.1
+    std::string user = "mailwarden";   // privileges dropped to this user after opening
+    std::string group;                 // empty: the user's primary group
+    // What a dependency failure (LDAP, counter store) does; R-PSH-6, DESIGN "three outcomes".
+    policy::action on_dependency_failure = policy::action::tempfail;
+};
+
+struct limits_settings {
+    std::uint64_t max_message_size_outgoing = 100'000'000;  // R-PSH-5: 100 MB
+    std::uint64_t max_message_size_incoming = 100'000'000;
+};
+
+struct send_cap_settings {
+    std::uint64_t daily_limit = 100;     // R-PSH-6: more than 100 a day blocks
+    seconds window{24 * 3600};           // rolling
+    seconds bucket{300};                 // window precision, at most 5 minutes
+    seconds block_duration{24 * 3600};   // R-PSH-6: 24 hours
+    count_mode count = count_mode::messages;
+    store_backend store = store_backend::lmdb;
+    std::string lmdb_path = "/var/lib/mailwarden/sendcap.lmdb";
+    std::string redis_uri = "tcp://127.0.0.1:6379";
+};
+
+struct quota_settings {
+    std::uint64_t storage_bytes = 2'000'000'000;  // R-PSH-4: 2 GB; 0 = unlimited
+    std::uint64_t messages = 0;                  // R-SAV-1: 5000; 0 = unlimited
+    std::uint64_t warning_bytes = 0;             // R-SAV-1: 25 MB; 0 = none
+    seconds grace{0};                            // R-SAV-2: 7 days; 0 = none
+};
+
+struct settings {
+    std::string source_file;  // where it was loaded from (for messages)
+    ldap_settings ldap;
+    log_settings log;
+    milter_settings milter;
+    limits_settings limits;
+    send_cap_settings send_cap;
+    quota_settings quota;
+};
+
+struct load_error {
+    std::string file;
+    int line = 0;        // 1-based; 0 when the error is not tied to a line
+    std::string key;     // dotted path, e.g. "send_cap.daily_limit"
+    std::string message;
+    // "FILE:LINE: KEY: MESSAGE"
+    std::string to_string() const;
+};
+
+struct load_result {
+    std::optional<settings> value;  // set only when errors is empty
+    std::vector<load_error> errors;
+    bool ok() const { return value.has_value(); }
+};
+
+load_result load_file(const std::string& path);
+load_result load_string(std::string_view yaml, const std::string& file_name);
+
+// The effective configuration (every key, defaults included) as YAML that load_string
+// accepts and that yields the same settings.
+std::string dump(const settings& s);
+
+// `--check-config`, shared by every binary: prints the effective config on `out` and
+// returns 0, or prints every error on `err` and returns 78 (EX_CONFIG).
+int check_config_command(const std::string& path, std::ostream& out, std::ostream& err);
+
+inline constexpr int ex_config = 78;  // sysexits.h EX_CONFIG
+
+}  // namespace mailwarden::config
