@@ -7,6 +7,8 @@
 // R-SAV-1, R-SAV-2, R-SAV-4, R-MYO-7).
 // Errors: unknown keys, wrong types and out-of-range values are reported with file, line
 // and key; loading never stops at the first error, so an administrator sees them all.
+// Thread-compatible: no globals besides the constant key table; a loaded `settings` is a
+// plain value (share it as std::shared_ptr<const settings> for reloads).
 #pragma once
 
 #include <chrono>
@@ -17,12 +19,11 @@
 #include <string_view>
 #include <vector>
 
+#include "core/config/units.hpp"  // config::seconds, parse_size, parse_duration, ...
 #include "core/policy/verdict.hpp"
 #include "core/util/log.hpp"
 
 namespace mailwarden::config {
-
-using seconds = std::chrono::seconds;
 
 enum class log_target { syslog, stderr_stream };
 enum class count_mode { messages, recipients };
@@ -39,11 +40,15 @@ struct ldap_settings {
     std::uint32_t page_size = 500;
     seconds cache_ttl{60};                     // milter: positive lookups
     seconds negative_cache_ttl{10};            // milter: "no such account"
+
+    bool operator==(const ldap_settings&) const = default;
 };
 
 struct log_settings {
     log_target target = log_target::syslog;
     log::level level = log::level::info;
+
+    bool operator==(const log_settings&) const = default;
 };
 
 struct milter_settings {
@@ -52,11 +57,15 @@ struct milter_settings {
     std::string group;                 // empty: the user's primary group
     // What a dependency failure (LDAP, counter store) does; R-PSH-6, DESIGN "three outcomes".
     policy::action on_dependency_failure = policy::action::tempfail;
+
+    bool operator==(const milter_settings&) const = default;
 };
 
 struct limits_settings {
     std::uint64_t max_message_size_outgoing = 100'000'000;  // R-PSH-5: 100 MB
     std::uint64_t max_message_size_incoming = 100'000'000;
+
+    bool operator==(const limits_settings&) const = default;
 };
 
 struct send_cap_settings {
@@ -68,6 +77,8 @@ struct send_cap_settings {
     store_backend store = store_backend::lmdb;
     std::string lmdb_path = "/var/lib/mailwarden/sendcap.lmdb";
     std::string redis_uri = "tcp://127.0.0.1:6379";
+
+    bool operator==(const send_cap_settings&) const = default;
 };
 
 struct quota_settings {
@@ -75,6 +86,8 @@ struct quota_settings {
     std::uint64_t messages = 0;                  // R-SAV-1: 5000; 0 = unlimited
     std::uint64_t warning_bytes = 0;             // R-SAV-1: 25 MB; 0 = none
     seconds grace{0};                            // R-SAV-2: 7 days; 0 = none
+
+    bool operator==(const quota_settings&) const = default;
 };
 
 struct settings {
@@ -85,6 +98,8 @@ struct settings {
     limits_settings limits;
     send_cap_settings send_cap;
     quota_settings quota;
+
+    bool operator==(const settings&) const = default;
 };
 
 struct load_error {
@@ -92,7 +107,8 @@ struct load_error {
     int line = 0;        // 1-based; 0 when the error is not tied to a line
     std::string key;     // dotted path, e.g. "send_cap.daily_limit"
     std::string message;
-    // "FILE:LINE: KEY: MESSAGE"
+    // "FILE:LINE: KEY: MESSAGE"; ":LINE" is left out when line is 0 and "KEY: " when key
+    // is empty (a YAML syntax error, a file that cannot be read).
     std::string to_string() const;
 };
 
@@ -102,11 +118,28 @@ struct load_result {
     bool ok() const { return value.has_value(); }
 };
 
+// Reads and validates a configuration. Every key of the table may be given; a key left out
+// keeps its default; an empty file (or one with only comments) means all defaults. Fails,
+// with every error found, on: a file that cannot be read (with the OS reason) or is larger
+// than max_config_bytes, YAML syntax, more than one YAML document, a top level that is not
+// a mapping, unknown keys (with "did you mean"), duplicate keys, wrong types, negative or
+// out-of-range numbers, unknown enum words, and the cross-key checks of config_keys.cpp.
+// Errors are sorted by line. `file_name` is only used in messages and as source_file.
 load_result load_file(const std::string& path);
 load_result load_string(std::string_view yaml, const std::string& file_name);
 
+inline constexpr std::size_t max_config_bytes = 4 * 1024 * 1024;
+
+// The checks load_string applies to values, run on settings built in code (every key's
+// type, range and syntax, then the cross-key checks). Errors carry s.source_file, line 0.
+// dump(s) round-trips exactly when this returns no error.
+std::vector<load_error> validate(const settings& s);
+
 // The effective configuration (every key, defaults included) as YAML that load_string
-// accepts and that yields the same settings.
+// accepts and that yields the same settings: grouped by section in table order, sizes and
+// durations in their shortest exact unit form (100MB, 24h), strings double-quoted and
+// escaped (':' and '#' survive). Never throws; for settings that validate() refuses the
+// output may fail to load, naming the bad key.
 std::string dump(const settings& s);
 
 // `--check-config`, shared by every binary: prints the effective config on `out` and

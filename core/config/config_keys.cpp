@@ -1,0 +1,531 @@
+// config_keys.cpp: THE table of configuration keys (one entry per key), then the checks
+// that involve several keys. Everything else in core/config is driven by these two lists.
+// Adding a key: a field with its default in config.hpp, an entry here, a documented line in
+// conf.d/mailwarden.yaml (a unit test fails until all three agree).
+// Rules: R-PSH-4, R-PSH-5, R-PSH-6, R-SAV-1, R-SAV-2, R-SAV-4, R-MYO-5, R-MYO-7, R-MYO-8,
+// R-TJP-4, R-MYO-13 (each entry names its own; plumbing keys name none).
+#include "core/config/config_keys.hpp"
+
+#include <algorithm>
+
+#include <fmt/format.h>
+
+#include "core/util/log.hpp"
+
+namespace mailwarden::config {
+
+namespace {
+
+using policy::action;
+
+// Lengths: paths and URIs get PATH_MAX-like room; a longer value is refused, never cut.
+constexpr std::uint64_t max_text = 4096;
+constexpr std::uint64_t max_name = 256;   // user and group names
+constexpr std::uint64_t minute = 60;
+constexpr std::uint64_t hour = 3600;
+constexpr std::uint64_t day = 86400;
+constexpr std::uint64_t tb = 1'000'000'000'000;
+
+std::string quoted(std::string_view text) {
+    return fmt::format("\"{}\"", log::sanitize(text, 64));
+}
+
+// ---- enum words (the order is the order messages list them in) ----
+
+constexpr std::array log_targets{
+    word("syslog", log_target::syslog),
+    word("stderr", log_target::stderr_stream),
+};
+constexpr std::array log_levels{
+    word("debug", log::level::debug),
+    word("info", log::level::info),
+    word("warning", log::level::warning),
+    word("error", log::level::error),
+};
+// DESIGN "three outcomes": a dependency failure never silently accepts mail, so accept
+// (and discard, quarantine) are not offered here although policy::action has them.
+constexpr std::array failure_actions{
+    word("tempfail", action::tempfail),
+    word("reject", action::reject),
+};
+constexpr std::array count_modes{
+    word("messages", count_mode::messages),
+    word("recipients", count_mode::recipients),
+};
+constexpr std::array store_backends{
+    word("lmdb", store_backend::lmdb),
+    word("redis", store_backend::redis),
+};
+
+// ---- syntax checks of string keys ----
+
+// ldap.uri: one or more space-separated URIs, as ldap_initialize(3) takes them.
+std::string check_ldap_uri(std::string_view value) {
+    std::size_t pos = 0;
+    while (pos < value.size()) {
+        const std::size_t end = std::min(value.find(' ', pos), value.size());
+        const std::string_view uri = value.substr(pos, end - pos);
+        if (!uri.empty() && !uri.starts_with("ldap://") && !uri.starts_with("ldaps://") &&
+            !uri.starts_with("ldapi://"))
+            return fmt::format("{} is not an LDAP URI: write ldap://HOST:PORT, "
+                               "ldaps://HOST:PORT or ldapi://SOCKET",
+                               quoted(uri));
+        pos = end + 1;
+    }
+    return {};
+}
+
+bool valid_port(std::string_view digits) {
+    const auto port = parse_count(digits);
+    return port.ok() && *port.value >= 1 && *port.value <= 65535;
+}
+
+// milter.socket: libmilter's smfi_setconn syntax.
+std::string check_milter_socket(std::string_view value) {
+    const std::string_view hint =
+        "write unix:/PATH, local:/PATH, inet:PORT@HOST or inet6:PORT@HOST";
+    for (std::string_view scheme : {"unix:", "local:"}) {
+        if (value.starts_with(scheme)) {
+            if (value.size() > scheme.size() && value[scheme.size()] == '/') return {};
+            return fmt::format("{}: the socket path must be absolute; {}", quoted(value), hint);
+        }
+    }
+    for (std::string_view scheme : {"inet:", "inet6:"}) {
+        if (value.starts_with(scheme)) {
+            const std::string_view rest = value.substr(scheme.size());
+            const std::size_t at = rest.find('@');
+            if (at != std::string_view::npos && valid_port(rest.substr(0, at)) &&
+                at + 1 < rest.size())
+                return {};
+            return fmt::format("{}: expected PORT@HOST with a port 1..65535; {}",
+                               quoted(value), hint);
+        }
+    }
+    return fmt::format("{} is not a milter socket: {}", quoted(value), hint);
+}
+
+// send_cap.redis_uri: tcp://HOST:PORT or unix:/PATH; empty when Redis is not used.
+std::string check_redis_uri(std::string_view value) {
+    if (value.empty()) return {};
+    if (value.starts_with("unix:/")) return {};
+    if (value.starts_with("tcp://")) {
+        const std::string_view rest = value.substr(6);
+        const std::size_t colon = rest.rfind(':');
+        if (colon != std::string_view::npos && colon > 0 && valid_port(rest.substr(colon + 1)))
+            return {};
+    }
+    return fmt::format("{} is not a Redis address: write tcp://HOST:PORT or unix:/PATH",
+                       quoted(value));
+}
+
+// ---- THE TABLE ----
+// Fields, in order: path, kind, default_text, min, max, unit, rules, help, words, check,
+// field. Defaults must equal config.hpp's initialisers (tested).
+
+constexpr key_info key_table[] = {
+    // ldap: how every program reaches the directory (read-only for the milter).
+    {
+        .path = "ldap.uri",
+        .kind = key_kind::string,
+        .default_text = "ldap://127.0.0.1:389",
+        .min = 1,
+        .max = max_text,
+        .help = "directory server(s): ldap://, ldaps:// or ldapi:// URIs, space-separated",
+        .check = check_ldap_uri,
+        .field = member<&settings::ldap, &ldap_settings::uri>(),
+    },
+    {
+        .path = "ldap.base_dn",
+        .kind = key_kind::string,
+        .default_text = "",
+        .max = max_text,
+        .help = "subtree holding tenants, domains and accounts; required by programs using LDAP",
+        .field = member<&settings::ldap, &ldap_settings::base_dn>(),
+    },
+    {
+        .path = "ldap.bind_dn",
+        .kind = key_kind::string,
+        .default_text = "",
+        .max = max_text,
+        .help = "DN to bind as; empty binds anonymously",
+        .field = member<&settings::ldap, &ldap_settings::bind_dn>(),
+    },
+    {
+        .path = "ldap.bind_password_file",
+        .kind = key_kind::path,
+        .default_text = "",
+        .max = max_text,
+        .help = "file holding the bind password (never the YAML); required with bind_dn",
+        .field = member<&settings::ldap, &ldap_settings::bind_password_file>(),
+    },
+    {
+        .path = "ldap.start_tls",
+        .kind = key_kind::boolean,
+        .default_text = "false",
+        .help = "upgrade ldap:// connections with StartTLS (not with ldaps://)",
+        .field = member<&settings::ldap, &ldap_settings::start_tls>(),
+    },
+    {
+        .path = "ldap.ca_file",
+        .kind = key_kind::path,
+        .default_text = "",
+        .max = max_text,
+        .help = "CA certificates for ldaps:// and StartTLS; empty uses the system's",
+        .field = member<&settings::ldap, &ldap_settings::ca_file>(),
+    },
+    {
+        .path = "ldap.timeout",
+        .kind = key_kind::duration,
+        .default_text = "5s",
+        .min = 1,
+        .max = 5 * minute,
+        .unit = "seconds",
+        .help = "limit on connecting and on each operation; then the failure action applies",
+        .field = member<&settings::ldap, &ldap_settings::timeout>(),
+    },
+    {
+        .path = "ldap.page_size",
+        .kind = key_kind::count,
+        .default_text = "500",
+        .min = 1,
+        .max = 100'000,
+        .unit = "entries",
+        .rules = "R-MYO-5",
+        .help = "entries per page of a paged search (RFC 2696)",
+        .field = member<&settings::ldap, &ldap_settings::page_size>(),
+    },
+    {
+        .path = "ldap.cache_ttl",
+        .kind = key_kind::duration,
+        .default_text = "1m",
+        .max = day,
+        .unit = "seconds",
+        .help = "milter: how long an account lookup is reused; 0 disables the cache",
+        .field = member<&settings::ldap, &ldap_settings::cache_ttl>(),
+    },
+    {
+        .path = "ldap.negative_cache_ttl",
+        .kind = key_kind::duration,
+        .default_text = "10s",
+        .max = hour,
+        .unit = "seconds",
+        .help = "milter: how long \"no such account\" is reused; 0 disables",
+        .field = member<&settings::ldap, &ldap_settings::negative_cache_ttl>(),
+    },
+
+    // log: one line per decision is the audit trail.
+    {
+        .path = "log.target",
+        .kind = key_kind::enumeration,
+        .default_text = "syslog",
+        .rules = "R-TJP-4 R-MYO-13",
+        .help = "syslog (facility mail) or stderr",
+        .words = log_targets,
+        .field = member<&settings::log, &log_settings::target>(),
+    },
+    {
+        .path = "log.level",
+        .kind = key_kind::enumeration,
+        .default_text = "info",
+        .rules = "R-TJP-4 R-MYO-13",
+        .help = "lowest level logged; info logs one line per policy decision",
+        .words = log_levels,
+        .field = member<&settings::log, &log_settings::level>(),
+    },
+
+    // milter: the Postfix-facing daemon.
+    {
+        .path = "milter.socket",
+        .kind = key_kind::string,
+        .default_text = "unix:/run/mailwarden/milter.sock",
+        .min = 1,
+        .max = max_text,
+        .help = "where Postfix connects: unix:/PATH or inet:PORT@127.0.0.1",
+        .check = check_milter_socket,
+        .field = member<&settings::milter, &milter_settings::socket>(),
+    },
+    {
+        .path = "milter.user",
+        .kind = key_kind::string,
+        .default_text = "mailwarden",
+        .max = max_name,
+        .help = "user to switch to after opening sockets and files",
+        .field = member<&settings::milter, &milter_settings::user>(),
+    },
+    {
+        .path = "milter.group",
+        .kind = key_kind::string,
+        .default_text = "",
+        .max = max_name,
+        .help = "group to switch to; empty uses the user's primary group",
+        .field = member<&settings::milter, &milter_settings::group>(),
+    },
+    {
+        .path = "milter.on_dependency_failure",
+        .kind = key_kind::enumeration,
+        .default_text = "tempfail",
+        .rules = "R-PSH-6",
+        .help = "answer when LDAP or the counter store fails: tempfail (451 4.3.0) or reject",
+        .words = failure_actions,
+        .field = member<&settings::milter, &milter_settings::on_dependency_failure>(),
+    },
+
+    // limits: message sizes, enforced at SMTP time (one setting for every path, R-MYO-7).
+    {
+        .path = "limits.max_message_size_outgoing",
+        .kind = key_kind::size,
+        .default_text = "100MB",
+        .max = tb,
+        .unit = "bytes",
+        .rules = "R-PSH-5 R-SAV-4 R-MYO-7",
+        .help = "largest message a local user may send (headers + body); 0 = no limit",
+        .field = member<&settings::limits, &limits_settings::max_message_size_outgoing>(),
+    },
+    {
+        .path = "limits.max_message_size_incoming",
+        .kind = key_kind::size,
+        .default_text = "100MB",
+        .max = tb,
+        .unit = "bytes",
+        .rules = "R-PSH-5 R-SAV-4 R-MYO-7",
+        .help = "largest message accepted for local mailboxes; 0 = no limit",
+        .field = member<&settings::limits, &limits_settings::max_message_size_incoming>(),
+    },
+
+    // send_cap: the daily send limit and the block it triggers.
+    {
+        .path = "send_cap.daily_limit",
+        .kind = key_kind::count,
+        .default_text = "100",
+        .max = 10'000'000,
+        .unit = "messages",
+        .rules = "R-PSH-6",
+        .help = "sends allowed per window; one more starts the block; 0 = no cap",
+        .field = member<&settings::send_cap, &send_cap_settings::daily_limit>(),
+    },
+    {
+        .path = "send_cap.window",
+        .kind = key_kind::duration,
+        .default_text = "1d",
+        .min = minute,
+        .max = 31 * day,
+        .unit = "seconds",
+        .rules = "R-PSH-6",
+        .help = "rolling window the cap counts over",
+        .field = member<&settings::send_cap, &send_cap_settings::window>(),
+    },
+    {
+        .path = "send_cap.bucket",
+        .kind = key_kind::duration,
+        .default_text = "5m",
+        .min = 1,
+        .max = 5 * minute,
+        .unit = "seconds",
+        .rules = "R-PSH-6",
+        .help = "precision of the rolling window; must divide the window",
+        .field = member<&settings::send_cap, &send_cap_settings::bucket>(),
+    },
+    {
+        .path = "send_cap.block_duration",
+        .kind = key_kind::duration,
+        .default_text = "1d",
+        .max = 31 * day,
+        .unit = "seconds",
+        .rules = "R-PSH-6",
+        .help = "how long sending stays blocked after the cap is passed (lifts by itself); "
+                "0 = no block",
+        .field = member<&settings::send_cap, &send_cap_settings::block_duration>(),
+    },
+    {
+        .path = "send_cap.count",
+        .kind = key_kind::enumeration,
+        .default_text = "messages",
+        .rules = "R-PSH-6",
+        .help = "what the cap counts: messages, or recipients (a message to 5 counts 5)",
+        .words = count_modes,
+        .field = member<&settings::send_cap, &send_cap_settings::count>(),
+    },
+    {
+        .path = "send_cap.store",
+        .kind = key_kind::enumeration,
+        .default_text = "lmdb",
+        .rules = "R-PSH-6",
+        .help = "counter store: lmdb (one host, survives restarts) or redis (shared by MTAs)",
+        .words = store_backends,
+        .field = member<&settings::send_cap, &send_cap_settings::store>(),
+    },
+    {
+        .path = "send_cap.lmdb_path",
+        .kind = key_kind::path,
+        .default_text = "/var/lib/mailwarden/sendcap.lmdb",
+        .max = max_text,
+        .rules = "R-PSH-6",
+        .help = "LMDB file of the counters and blocks; required with store: lmdb",
+        .field = member<&settings::send_cap, &send_cap_settings::lmdb_path>(),
+    },
+    {
+        .path = "send_cap.redis_uri",
+        .kind = key_kind::string,
+        .default_text = "tcp://127.0.0.1:6379",
+        .max = max_text,
+        .rules = "R-PSH-6",
+        .help = "Redis server: tcp://HOST:PORT or unix:/PATH; required with store: redis",
+        .check = check_redis_uri,
+        .field = member<&settings::send_cap, &send_cap_settings::redis_uri>(),
+    },
+
+    // quota: defaults for mailboxes whose directory entry sets no quota (R-MYO-8).
+    {
+        .path = "quota.storage_bytes",
+        .kind = key_kind::size,
+        .default_text = "2GB",
+        .max = 1000 * tb,
+        .unit = "bytes",
+        .rules = "R-PSH-4 R-SAV-1 R-MYO-8",
+        .help = "mailbox storage limit; over it deliveries are refused (NDR); 0 = unlimited",
+        .field = member<&settings::quota, &quota_settings::storage_bytes>(),
+    },
+    {
+        .path = "quota.messages",
+        .kind = key_kind::count,
+        .default_text = "0",
+        .max = 1'000'000'000,
+        .unit = "messages",
+        .rules = "R-SAV-1",
+        .help = "most messages a mailbox may hold; 0 = unlimited",
+        .field = member<&settings::quota, &quota_settings::messages>(),
+    },
+    {
+        .path = "quota.warning_bytes",
+        .kind = key_kind::size,
+        .default_text = "0",
+        .max = 1000 * tb,
+        .unit = "bytes",
+        .rules = "R-SAV-1",
+        .help = "mailbox size at which the user is warned by mail (may exceed the limit "
+                "during grace); 0 = no warning",
+        .field = member<&settings::quota, &quota_settings::warning_bytes>(),
+    },
+    {
+        .path = "quota.grace",
+        .kind = key_kind::duration,
+        .default_text = "0",
+        .max = 365 * day,
+        .unit = "seconds",
+        .rules = "R-SAV-2",
+        .help = "how long a mailbox may stay over its limit before deliveries stop; 0 = none",
+        .field = member<&settings::quota, &quota_settings::grace>(),
+    },
+};
+
+constexpr bool in_section(std::string_view path, std::string_view section) {
+    return path.size() > section.size() && path.starts_with(section) &&
+           path[section.size()] == '.';
+}
+
+constexpr bool table_is_consistent() {
+    for (std::size_t i = 0; i < std::size(key_table); ++i) {
+        const key_info& k = key_table[i];
+        if (!kind_matches_field(k) || k.min > k.max || k.help.empty() || k.path.empty())
+            return false;
+        if (k.check != nullptr && k.kind != key_kind::string && k.kind != key_kind::path)
+            return false;
+        for (std::size_t j = 0; j < i; ++j) {
+            if (key_table[j].path == k.path) return false;
+            // Sections are contiguous: a section this key opens anew was not open before.
+            for (std::size_t dot = k.path.find('.'); dot != std::string_view::npos;
+                 dot = k.path.find('.', dot + 1)) {
+                const std::string_view section = k.path.substr(0, dot);
+                if (!in_section(key_table[i - 1].path, section) &&
+                    in_section(key_table[j].path, section))
+                    return false;
+            }
+        }
+    }
+    return true;
+}
+static_assert(table_is_consistent(),
+              "config key table: kind/field mismatch, min > max, max beyond the field, "
+              "missing help, a duplicate path, or a section split in two");
+
+// ---- checks across keys ----
+
+std::string bucket_divides_window(const settings& s) {
+    const auto& c = s.send_cap;
+    if (c.window.count() % c.bucket.count() == 0) return {};
+    return fmt::format("{} does not divide the window {} into whole buckets",
+                       format_duration(c.bucket), format_duration(c.window));
+}
+
+std::string lmdb_path_when_lmdb(const settings& s) {
+    if (s.send_cap.store != store_backend::lmdb || !s.send_cap.lmdb_path.empty()) return {};
+    return "is empty but send_cap.store is lmdb";
+}
+
+std::string redis_uri_when_redis(const settings& s) {
+    if (s.send_cap.store != store_backend::redis || !s.send_cap.redis_uri.empty()) return {};
+    return "is empty but send_cap.store is redis";
+}
+
+// A simple bind with a DN and no password is an "unauthenticated bind" (RFC 4513 5.1.2)
+// that servers may treat as anonymous: refuse it rather than bind with fewer rights.
+std::string password_with_bind_dn(const settings& s) {
+    const auto& l = s.ldap;
+    if (!l.bind_dn.empty() && l.bind_password_file.empty())
+        return "is empty but ldap.bind_dn is set (a DN without a password binds "
+               "unauthenticated)";
+    if (l.bind_dn.empty() && !l.bind_password_file.empty())
+        return "is set but ldap.bind_dn is empty (anonymous binds take no password)";
+    return {};
+}
+
+std::string start_tls_not_on_ldaps(const settings& s) {
+    if (s.ldap.start_tls && s.ldap.uri.find("ldaps://") != std::string::npos)
+        return "is true but ldap.uri uses ldaps:// (already TLS)";
+    return {};
+}
+
+constexpr cross_check cross_check_table[] = {
+    {{"send_cap.bucket", "send_cap.window"}, "R-PSH-6", bucket_divides_window},
+    {{"send_cap.lmdb_path", "send_cap.store"}, "R-PSH-6", lmdb_path_when_lmdb},
+    {{"send_cap.redis_uri", "send_cap.store"}, "R-PSH-6", redis_uri_when_redis},
+    {{"ldap.bind_password_file", "ldap.bind_dn"}, "", password_with_bind_dn},
+    {{"ldap.start_tls", "ldap.uri"}, "", start_tls_not_on_ldaps},
+};
+
+}  // namespace
+
+std::span<const key_info> keys() { return key_table; }
+std::span<const cross_check> cross_checks() { return cross_check_table; }
+
+const key_info* find_key(std::string_view path) {
+    for (const key_info& k : key_table)
+        if (k.path == path) return &k;
+    return nullptr;
+}
+
+bool is_section(std::string_view path) {
+    if (path.empty()) return false;
+    for (const key_info& k : key_table)
+        if (k.path.size() > path.size() && k.path.starts_with(path) && k.path[path.size()] == '.')
+            return true;
+    return false;
+}
+
+std::vector<std::string_view> child_names(std::string_view section) {
+    std::vector<std::string_view> names;
+    for (const key_info& k : key_table) {
+        std::string_view rest = k.path;
+        if (!section.empty()) {
+            if (!(rest.size() > section.size() && rest.starts_with(section) &&
+                  rest[section.size()] == '.'))
+                continue;
+            rest.remove_prefix(section.size() + 1);
+        }
+        const std::string_view name = rest.substr(0, rest.find('.'));
+        if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
+    }
+    return names;
+}
+
+}  // namespace mailwarden::config
