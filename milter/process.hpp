@@ -1,0 +1,44 @@
+// process.hpp: what the milter does to itself as a Unix process before it serves mail:
+// find its account, give up root, and (without -f) become a daemon.
+// Rules: none directly; DESIGN "the milter only reads": it never needs root after start.
+// Security: drop_privileges is the line between root and the network-facing code; it
+// checks its own work (setuid(0) must fail afterwards) instead of trusting return codes.
+// Failure: every function throws std::runtime_error with the reason; main exits non-zero.
+#pragma once
+
+#include <sys/types.h>
+
+#include <string>
+
+namespace mailwarden::milter {
+
+struct account {
+    std::string user;
+    uid_t uid = 0;
+    std::string group;
+    gid_t gid = 0;
+};
+
+// Looks up milter.user and milter.group (empty group: the user's primary group).
+// Throws when either does not exist, or when the user is root (uid 0): the milter never
+// runs as root, so such a configuration is refused rather than silently "dropped" to root.
+account resolve_account(const std::string& user, const std::string& group);
+
+// The primary group of `user`, if that user exists (used for the socket group "postfix").
+bool primary_group_of(const std::string& user, gid_t& gid);
+
+// As root: supplementary groups of `to`, then gid, then uid (real, effective and saved),
+// and verifies the result: uid/gid are the requested ones and setuid(0) fails.
+// Not root: changes nothing and returns false (the caller decides whether that is fine).
+// Throws when a step fails or the verification does not hold.
+bool drop_privileges(const account& to);
+
+// True when any of real, effective or saved uid is 0.
+bool running_as_root();
+
+// fork(); the parent exits 0 at once, the child continues in a new session (setsid) with
+// "/" as working directory and stdin, stdout and stderr on /dev/null. Call before any
+// thread is started.
+void daemonize();
+
+}  // namespace mailwarden::milter
