@@ -90,6 +90,43 @@ struct quota_settings {
     bool operator==(const quota_settings&) const = default;
 };
 
+// LDAP attribute names, so a directory that already has its own (MyOffice's quota, alias,
+// inetUserStatus, tenant-id) is served without migration (R-MYO-8). docs/SCHEMA.md lists
+// our schema's names, which are the defaults.
+struct attribute_settings {
+    std::string mail = "mail";
+    std::string alias = "mwAlias";
+    std::string send_as = "mwSendAs";
+    std::string status = "mwAccountStatus";
+    std::string region = "mwRegion";
+    std::string tenant = "mwTenant";
+    std::string quota_bytes = "mwQuotaBytes";
+    std::string quota_messages = "mwQuotaMessages";
+    std::string daily_send_limit = "mwDailySendLimit";
+    std::string internal_only = "mwInternalOnly";
+    std::string allowed_recipient = "mwAllowedRecipient";
+    std::string mailbox_host = "mwMailboxHost";
+    std::string relationship = "mwRelationship";
+    std::string external_id = "mwExternalId";
+    std::string deleted_at = "mwDeletedAt";
+    std::string purge_after = "mwPurgeAfter";
+    std::string list_policy = "mwListPolicy";
+    std::string language = "preferredLanguage";
+
+    bool operator==(const attribute_settings&) const = default;
+};
+
+// The values the status attribute takes (MyOffice's inetUserStatus: 1 active, 2 pending,
+// 0 blocked).
+struct account_status_settings {
+    std::string active = "active";
+    std::string pending = "pending";
+    std::string blocked = "blocked";
+    std::string deleted = "deleted";
+
+    bool operator==(const account_status_settings&) const = default;
+};
+
 struct settings {
     std::string source_file;  // where it was loaded from (for messages)
     ldap_settings ldap;
@@ -98,6 +135,8 @@ struct settings {
     limits_settings limits;
     send_cap_settings send_cap;
     quota_settings quota;
+    attribute_settings attributes;
+    account_status_settings account_status;
 
     bool operator==(const settings&) const = default;
 };

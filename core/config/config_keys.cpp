@@ -118,6 +118,41 @@ std::string check_redis_uri(std::string_view value) {
                        quoted(value));
 }
 
+// attributes.*: an LDAP attribute description (RFC 4512 descr: a letter, then letters,
+// digits and hyphens) or a numeric OID; it is used in filters, so nothing else may pass.
+std::string check_attribute_name(std::string_view value) {
+    const auto alpha = [](char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); };
+    const auto digit = [](char c) { return c >= '0' && c <= '9'; };
+    bool ok = !value.empty();
+    if (ok && alpha(value[0])) {
+        for (char c : value) ok = ok && (alpha(c) || digit(c) || c == '-');
+    } else if (ok) {
+        bool last_dot = true;
+        for (char c : value) {
+            if (c == '.') {
+                ok = ok && !last_dot;
+                last_dot = true;
+            } else {
+                ok = ok && digit(c);
+                last_dot = false;
+            }
+        }
+        ok = ok && !last_dot;
+    }
+    if (ok) return {};
+    return fmt::format("{} is not an LDAP attribute name: a letter then letters, digits and "
+                       "'-', or a numeric OID",
+                       quoted(value));
+}
+
+// account_status.*: a value stored in and compared with the directory: printable ASCII.
+std::string check_status_word(std::string_view value) {
+    for (char c : value)
+        if (c <= ' ' || c > '~')
+            return fmt::format("{} must be printable ASCII without spaces", quoted(value));
+    return {};
+}
+
 // ---- THE TABLE ----
 // Fields, in order: path, kind, default_text, min, max, unit, rules, help, words, check,
 // field. Defaults must equal config.hpp's initialisers (tested).
@@ -415,6 +450,250 @@ constexpr key_info key_table[] = {
         .rules = "R-SAV-2",
         .help = "how long a mailbox may stay over its limit before deliveries stop; 0 = none",
         .field = member<&settings::quota, &quota_settings::grace>(),
+    },
+    // attributes: LDAP attribute names (R-MYO-8 mapping; defaults = docs/SCHEMA.md).
+    {
+        .path = "attributes.mail",
+        .kind = key_kind::string,
+        .default_text = "mail",
+        .min = 1,
+        .max = max_name,
+        .rules = "R-PSH-1, R-SAV-6",
+        .help = "the account's primary address (login); one value",
+        .check = check_attribute_name,
+        .field = member<&settings::attributes, &attribute_settings::mail>(),
+    },
+    {
+        .path = "attributes.alias",
+        .kind = key_kind::string,
+        .default_text = "mwAlias",
+        .min = 1,
+        .max = max_name,
+        .rules = "R-SAV-6, R-TJP-1, R-SAV-9",
+        .help = "further addresses that deliver to the account and it may send as",
+        .check = check_attribute_name,
+        .field = member<&settings::attributes, &attribute_settings::alias>(),
+    },
+    {
+        .path = "attributes.send_as",
+        .kind = key_kind::string,
+        .default_text = "mwSendAs",
+        .min = 1,
+        .max = max_name,
+        .rules = "R-SAV-9",
+        .help = "addresses the account has been granted to send as (not its own)",
+        .check = check_attribute_name,
+        .field = member<&settings::attributes, &attribute_settings::send_as>(),
+    },
+    {
+        .path = "attributes.status",
+        .kind = key_kind::string,
+        .default_text = "mwAccountStatus",
+        .min = 1,
+        .max = max_name,
+        .rules = "R-PSH-3, R-TJP-5, R-SAV-11, R-MYO-2",
+        .help = "account status: the words in account_status.* (kept apart from login locking)",
+        .check = check_attribute_name,
+        .field = member<&settings::attributes, &attribute_settings::status>(),
+    },
+    {
+        .path = "attributes.region",
+        .kind = key_kind::string,
+        .default_text = "mwRegion",
+        .min = 1,
+        .max = max_name,
+        .rules = "R-PSH-1",
+        .help = "region digit of the organisation (1..7)",
+        .check = check_attribute_name,
+        .field = member<&settings::attributes, &attribute_settings::region>(),
+    },
+    {
+        .path = "attributes.tenant",
+        .kind = key_kind::string,
+        .default_text = "mwTenant",
+        .min = 1,
+        .max = max_name,
+        .rules = "R-MYO-1, R-MYO-10",
+        .help = "the tenant (organisation) the entry belongs to",
+        .check = check_attribute_name,
+        .field = member<&settings::attributes, &attribute_settings::tenant>(),
+    },
+    {
+        .path = "attributes.quota_bytes",
+        .kind = key_kind::string,
+        .default_text = "mwQuotaBytes",
+        .min = 1,
+        .max = max_name,
+        .rules = "R-PSH-4, R-SAV-1, R-MYO-8",
+        .help = "storage limit in bytes; absent or 0 = quota.storage_bytes",
+        .check = check_attribute_name,
+        .field = member<&settings::attributes, &attribute_settings::quota_bytes>(),
+    },
+    {
+        .path = "attributes.quota_messages",
+        .kind = key_kind::string,
+        .default_text = "mwQuotaMessages",
+        .min = 1,
+        .max = max_name,
+        .rules = "R-SAV-1",
+        .help = "message-count limit; absent or 0 = quota.messages",
+        .check = check_attribute_name,
+        .field = member<&settings::attributes, &attribute_settings::quota_messages>(),
+    },
+    {
+        .path = "attributes.daily_send_limit",
+        .kind = key_kind::string,
+        .default_text = "mwDailySendLimit",
+        .min = 1,
+        .max = max_name,
+        .rules = "R-PSH-6",
+        .help = "per-account override of send_cap.daily_limit",
+        .check = check_attribute_name,
+        .field = member<&settings::attributes, &attribute_settings::daily_send_limit>(),
+    },
+    {
+        .path = "attributes.internal_only",
+        .kind = key_kind::string,
+        .default_text = "mwInternalOnly",
+        .min = 1,
+        .max = max_name,
+        .rules = "R-TJP-2, R-MYO-6",
+        .help = "TRUE: an application mailbox or list limited to internal recipients / senders",
+        .check = check_attribute_name,
+        .field = member<&settings::attributes, &attribute_settings::internal_only>(),
+    },
+    {
+        .path = "attributes.allowed_recipient",
+        .kind = key_kind::string,
+        .default_text = "mwAllowedRecipient",
+        .min = 1,
+        .max = max_name,
+        .rules = "R-TJP-2",
+        .help = "external addresses or @domains an internal-only account may still write to",
+        .check = check_attribute_name,
+        .field = member<&settings::attributes, &attribute_settings::allowed_recipient>(),
+    },
+    {
+        .path = "attributes.mailbox_host",
+        .kind = key_kind::string,
+        .default_text = "mwMailboxHost",
+        .min = 1,
+        .max = max_name,
+        .rules = "R-SAV-7",
+        .help = "the server the mailbox lives on",
+        .check = check_attribute_name,
+        .field = member<&settings::attributes, &attribute_settings::mailbox_host>(),
+    },
+    {
+        .path = "attributes.relationship",
+        .kind = key_kind::string,
+        .default_text = "mwRelationship",
+        .min = 1,
+        .max = max_name,
+        .rules = "R-SAV-8",
+        .help = "relationship to the organisation (employee, contractor, ...)",
+        .check = check_attribute_name,
+        .field = member<&settings::attributes, &attribute_settings::relationship>(),
+    },
+    {
+        .path = "attributes.external_id",
+        .kind = key_kind::string,
+        .default_text = "mwExternalId",
+        .min = 1,
+        .max = max_name,
+        .rules = "R-MYO-9",
+        .help = "the caller's stable id for idempotent imports",
+        .check = check_attribute_name,
+        .field = member<&settings::attributes, &attribute_settings::external_id>(),
+    },
+    {
+        .path = "attributes.deleted_at",
+        .kind = key_kind::string,
+        .default_text = "mwDeletedAt",
+        .min = 1,
+        .max = max_name,
+        .rules = "R-MYO-4",
+        .help = "when the account was deleted (GeneralizedTime; tombstone)",
+        .check = check_attribute_name,
+        .field = member<&settings::attributes, &attribute_settings::deleted_at>(),
+    },
+    {
+        .path = "attributes.purge_after",
+        .kind = key_kind::string,
+        .default_text = "mwPurgeAfter",
+        .min = 1,
+        .max = max_name,
+        .rules = "R-MYO-4",
+        .help = "when the tombstone may be removed (GeneralizedTime)",
+        .check = check_attribute_name,
+        .field = member<&settings::attributes, &attribute_settings::purge_after>(),
+    },
+    {
+        .path = "attributes.list_policy",
+        .kind = key_kind::string,
+        .default_text = "mwListPolicy",
+        .min = 1,
+        .max = max_name,
+        .rules = "R-MYO-6",
+        .help = "distribution list: internal (local senders only) or open",
+        .check = check_attribute_name,
+        .field = member<&settings::attributes, &attribute_settings::list_policy>(),
+    },
+    {
+        .path = "attributes.language",
+        .kind = key_kind::string,
+        .default_text = "preferredLanguage",
+        .min = 1,
+        .max = max_name,
+        .rules = "R-SAV-1",
+        .help = "the user's language for notices (RFC 2798)",
+        .check = check_attribute_name,
+        .field = member<&settings::attributes, &attribute_settings::language>(),
+    },
+    // account_status: the words the status attribute holds.
+    {
+        .path = "account_status.active",
+        .kind = key_kind::string,
+        .default_text = "active",
+        .min = 1,
+        .max = max_name,
+        .rules = "R-PSH-3, R-MYO-2",
+        .help = "the account may log in, send and receive",
+        .check = check_status_word,
+        .field = member<&settings::account_status, &account_status_settings::active>(),
+    },
+    {
+        .path = "account_status.pending",
+        .kind = key_kind::string,
+        .default_text = "pending",
+        .min = 1,
+        .max = max_name,
+        .rules = "R-PSH-3, R-MYO-2",
+        .help = "not yet activated: may receive, may only send to the activation address",
+        .check = check_status_word,
+        .field = member<&settings::account_status, &account_status_settings::pending>(),
+    },
+    {
+        .path = "account_status.blocked",
+        .kind = key_kind::string,
+        .default_text = "blocked",
+        .min = 1,
+        .max = max_name,
+        .rules = "R-TJP-5, R-SAV-11, R-MYO-2",
+        .help = "may not send (receiving and login are untouched)",
+        .check = check_status_word,
+        .field = member<&settings::account_status, &account_status_settings::blocked>(),
+    },
+    {
+        .path = "account_status.deleted",
+        .kind = key_kind::string,
+        .default_text = "deleted",
+        .min = 1,
+        .max = max_name,
+        .rules = "R-MYO-4",
+        .help = "tombstone: hidden, its addresses stay reserved",
+        .check = check_status_word,
+        .field = member<&settings::account_status, &account_status_settings::deleted>(),
     },
 };
 

@@ -96,6 +96,32 @@ quota:
   messages: 0
   warning_bytes: 0
   grace: 0
+
+attributes:
+  mail: "mail"
+  alias: "mwAlias"
+  send_as: "mwSendAs"
+  status: "mwAccountStatus"
+  region: "mwRegion"
+  tenant: "mwTenant"
+  quota_bytes: "mwQuotaBytes"
+  quota_messages: "mwQuotaMessages"
+  daily_send_limit: "mwDailySendLimit"
+  internal_only: "mwInternalOnly"
+  allowed_recipient: "mwAllowedRecipient"
+  mailbox_host: "mwMailboxHost"
+  relationship: "mwRelationship"
+  external_id: "mwExternalId"
+  deleted_at: "mwDeletedAt"
+  purge_after: "mwPurgeAfter"
+  list_policy: "mwListPolicy"
+  language: "preferredLanguage"
+
+account_status:
+  active: "active"
+  pending: "pending"
+  blocked: "blocked"
+  deleted: "deleted"
 )");
     check_round_trip(settings{});
 }
