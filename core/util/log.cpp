@@ -33,9 +33,11 @@ namespace {
 
 class syslog_sink final : public sink {
 public:
-    explicit syslog_sink(const std::string& ident) : ident_(ident) {
-        // openlog keeps the pointer: ident_ lives as long as this sink.
-        ::openlog(ident_.c_str(), LOG_PID | LOG_NDELAY, LOG_MAIL);
+    explicit syslog_sink(const std::string& ident) {
+        // openlog(3) keeps the pointer for every later syslog() call in the process,
+        // libmilter's included, so the ident must outlive any sink: it is never freed.
+        static const std::string* const process_ident = new std::string(ident);
+        ::openlog(process_ident->c_str(), LOG_PID | LOG_NDELAY, LOG_MAIL);
     }
     void write(level l, std::string_view line) override {
         int prio = LOG_INFO;
@@ -48,9 +50,6 @@ public:
         const std::string copy(line);
         ::syslog(prio, "%s", copy.c_str());
     }
-
-private:
-    std::string ident_;
 };
 
 class stderr_sink final : public sink {

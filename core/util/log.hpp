@@ -40,7 +40,8 @@ public:
     virtual void write(level l, std::string_view line) = 0;
 };
 
-// syslog(3), facility LOG_MAIL, ident as given; opened once per process.
+// syslog(3), facility LOG_MAIL. The first sink made fixes the ident for the whole process
+// (openlog keeps it); later sinks share it.
 std::shared_ptr<sink> make_syslog_sink(const std::string& ident);
 // "<ident>[pid]: <level>: <line>" on stderr.
 std::shared_ptr<sink> make_stderr_sink(const std::string& ident);
