@@ -9,6 +9,7 @@
 
 #include "core/config/config_keys.hpp"
 #include "core/util/log.hpp"
+#include "core/util/utf8.hpp"
 
 namespace mailwarden::config {
 
@@ -27,42 +28,14 @@ std::string word_list(std::span<const enum_word> words) {
     return out;
 }
 
-// Length of the well-formed UTF-8 sequence at s[i] (RFC 3629: no overlong forms, no
-// surrogates, at most U+10FFFF), or 0 when there is none.
-std::size_t utf8_sequence(std::string_view s, std::size_t i) {
-    const auto byte = [&](std::size_t k) { return static_cast<unsigned char>(s[k]); };
-    const unsigned char b = byte(i);
-    if (b < 0x80) return 1;
-    std::size_t n = 0;
-    unsigned char lo = 0x80;
-    unsigned char hi = 0xBF;
-    if (b >= 0xC2 && b <= 0xDF) {
-        n = 2;
-    } else if (b >= 0xE0 && b <= 0xEF) {
-        n = 3;
-        if (b == 0xE0) lo = 0xA0;  // overlong
-        if (b == 0xED) hi = 0x9F;  // surrogates
-    } else if (b >= 0xF0 && b <= 0xF4) {
-        n = 4;
-        if (b == 0xF0) lo = 0x90;  // overlong
-        if (b == 0xF4) hi = 0x8F;  // above U+10FFFF
-    } else {
-        return 0;
-    }
-    if (i + n > s.size()) return 0;
-    if (byte(i + 1) < lo || byte(i + 1) > hi) return 0;
-    for (std::size_t k = 2; k < n; ++k)
-        if (byte(i + k) < 0x80 || byte(i + k) > 0xBF) return 0;
-    return n;
-}
 
 // "" for UTF-8 text without control characters (C0, DEL, C1), else where and what.
 std::string text_problem(std::string_view s) {
     for (std::size_t i = 0; i < s.size();) {
-        const std::size_t n = utf8_sequence(s, i);
+        const std::size_t n = utf8::sequence_length(s, i);
         if (n == 0) return fmt::format("is not valid UTF-8 (byte {} of the value)", i + 1);
         const auto b = static_cast<unsigned char>(s[i]);
-        const bool c1 = n == 2 && b == 0xC2 && static_cast<unsigned char>(s[i + 1]) < 0xA0;
+        const bool c1 = utf8::is_c1_control(s, i, n);
         if ((n == 1 && (b < 0x20 || b == 0x7F)) || c1)
             return fmt::format("contains a control character (byte {} of the value)", i + 1);
         i += n;

@@ -8,37 +8,11 @@
 #include <stdexcept>
 
 #include "core/ldap/entry.hpp"
+#include "core/util/utf8.hpp"
 
 namespace mailwarden::ldap {
 
 namespace {
-
-// Length of the well-formed UTF-8 sequence starting at s[i] (RFC 3629: no overlong forms,
-// no surrogates, nothing above U+10FFFF), or 0 when there is none.
-std::size_t utf8_sequence_length(std::string_view s, std::size_t i) {
-    const auto byte = [&](std::size_t k) { return static_cast<std::uint8_t>(s[k]); };
-    const std::uint8_t b0 = byte(i);
-    std::size_t len = 0;
-    std::uint8_t lo = 0x80, hi = 0xBF;  // allowed range of the second byte
-    if (b0 >= 0xC2 && b0 <= 0xDF) {
-        len = 2;
-    } else if (b0 >= 0xE0 && b0 <= 0xEF) {
-        len = 3;
-        if (b0 == 0xE0) lo = 0xA0;   // no overlong 3-byte forms
-        if (b0 == 0xED) hi = 0x9F;   // no UTF-16 surrogates
-    } else if (b0 >= 0xF0 && b0 <= 0xF4) {
-        len = 4;
-        if (b0 == 0xF0) lo = 0x90;   // no overlong 4-byte forms
-        if (b0 == 0xF4) hi = 0x8F;   // nothing above U+10FFFF
-    } else {
-        return 0;
-    }
-    if (i + len > s.size()) return 0;
-    if (byte(i + 1) < lo || byte(i + 1) > hi) return 0;
-    for (std::size_t k = 2; k < len; ++k)
-        if (byte(i + k) < 0x80 || byte(i + k) > 0xBF) return 0;
-    return len;
-}
 
 void append_hex(std::string& out, std::uint8_t b) {
     static constexpr char digits[] = "0123456789ABCDEF";
@@ -64,7 +38,7 @@ std::string escape_dn_value(std::string_view value) {
         const char c = value[i];
         const auto b = static_cast<std::uint8_t>(c);
         if (b >= 0x80) {
-            const std::size_t len = utf8_sequence_length(value, i);
+            const std::size_t len = utf8::sequence_length(value, i);
             if (len == 0) {
                 append_hex(out, b);
                 ++i;

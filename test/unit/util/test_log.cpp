@@ -12,7 +12,7 @@ TEST_CASE("log: sanitize replaces control characters and keeps UTF-8") {
     CHECK(log::sanitize("\xff\xfe") == "??");
     CHECK(log::sanitize("\xc0\xaf") == "??");            // overlong '/'
     CHECK(log::sanitize("\xed\xa0\x80") == "???");       // UTF-16 surrogate
-    CHECK(log::sanitize("\xc2\x85") == "??");            // C1 NEL
+    CHECK(log::sanitize("\xc2\x85") == "?");             // C1 NEL: one character, one ?
     const std::string stastny = "\xc5\xa0\xc5\xa5" "astn\xc3\xbd";  // Šťastný
     CHECK(log::sanitize(stastny) == stastny);
     CHECK(log::sanitize("%s%n{}") == "%s%n{}");
