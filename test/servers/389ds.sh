@@ -49,18 +49,6 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 : "${DS_INSTANCE:=mailwarden}"
 
-# _ds389_uri_path PATH: PATH %-encoded for an ldapi:// URI.
-_ds389_uri_path() {
-  local s=$1 out='' c i
-  for ((i = 0; i < ${#s}; i++)); do
-    c=${s:i:1}
-    case "$c" in
-      [A-Za-z0-9._~-]) out+=$c ;;
-      *) printf -v c '%%%02X' "'$c"; out+=$c ;;
-    esac
-  done
-  printf '%s' "$out"
-}
 
 # _ds389_tls_name: the name libldap expects in a server certificate when the URI says
 # "localhost": the canonical name of this host, as gethostbyname(gethostname()) gives it.
@@ -200,7 +188,7 @@ EOF
   mw_wait_file "$(_ds389_pidfile "$dir")" 30 || return 1
 
   export DS_URI="ldap://localhost:$port" DS_LDAPI_URI
-  DS_LDAPI_URI="ldapi://$(_ds389_uri_path "$ldapi")"
+  DS_LDAPI_URI="ldapi://$(mw_uri_encode "$ldapi")"
   export DS_PORT=$port DS_SECURE_PORT=$sport DS_SUFFIX=$suffix
   export DS_ADMIN_DN="cn=Directory Manager" DS_ADMIN_PW_FILE="$dir/admin.pw"
   export DS_CA_FILE="$p/etc/dirsrv/slapd-$DS_INSTANCE/ca.crt"

@@ -55,6 +55,19 @@ s.close()
 PY
 }
 
+# mw_uri_encode TEXT: TEXT %-encoded for a URI (ldapi://%2Fpath%2Fto%2Fsocket).
+mw_uri_encode() {
+  local s=$1 out='' c i
+  for ((i = 0; i < ${#s}; i++)); do
+    c=${s:i:1}
+    case "$c" in
+      [A-Za-z0-9._~-]) out+=$c ;;
+      *) printf -v c '%%%02X' "'$c"; out+=$c ;;
+    esac
+  done
+  printf '%s' "$out"
+}
+
 # mw_wait_port PORT [SECONDS]: wait until 127.0.0.1:PORT accepts connections.
 mw_wait_port() {
   local port=$1 limit=${2:-30} i

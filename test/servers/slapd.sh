@@ -28,18 +28,6 @@
 # shellcheck source=test/servers/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-# _slapd_uri_path PATH: PATH %-encoded for an ldapi:// URI.
-_slapd_uri_path() {
-  local s=$1 out='' c i
-  for ((i = 0; i < ${#s}; i++)); do
-    c=${s:i:1}
-    case "$c" in
-      [A-Za-z0-9._~-]) out+=$c ;;
-      *) printf -v c '%%%02X' "'$c"; out+=$c ;;
-    esac
-  done
-  printf '%s' "$out"
-}
 
 # _slapd_base_entry SUFFIX: the LDIF of the suffix entry, from its first RDN.
 _slapd_base_entry() {
@@ -197,7 +185,7 @@ slapd_start() {
   rm -f "$dir/config.ldif"
   port=$(mw_free_port) || return 1
   echo "ldap://127.0.0.1:$port" > "$dir/uri"
-  echo "ldapi://$(_slapd_uri_path "$dir/ldapi")" > "$dir/ldapi_uri"
+  echo "ldapi://$(mw_uri_encode "$dir/ldapi")" > "$dir/ldapi_uri"
   _slapd_run "$dir" || return 1
 
   export SLAPD_URI="ldap://127.0.0.1:$port" SLAPD_LDAPI_URI SLAPD_PORT=$port
