@@ -8,6 +8,7 @@
 
 #include "module-context.h"
 #include "mail-user.h"
+#include "quota.h"
 
 #define MAILWARDEN_QUOTA_EXPORT __attribute__((visibility("default")))
 
@@ -25,6 +26,24 @@ struct mailwarden_quota_mail_user {
 	struct event *event;
 	/* the C++ core's state for this user (quota-bridge.h) */
 	struct mailwarden_quota_user *core;
+	/* the quota root settings' test_alloc we wrap (the trash plugin's
+	   pattern); NULL until mail_namespaces_created */
+	enum quota_alloc_result (*super_test_alloc)(
+		struct quota_transaction_context *ctx, uoff_t size,
+		const char **error_r);
+	/* the limits we gave Dovecot's quota roots (0 = unlimited) */
+	uint64_t storage_limit, messages_limit;
+	/* LMTP only: quota_max_mail_size, taken over from Dovecot so an over-size
+	   delivery is refused permanently (552) instead of with 451 4.2.0 */
+	uoff_t max_mail_size;
+	/* TRUE while we save a notice mail into INBOX: quota lets it in (a
+	   warning must reach a full mailbox) and its commit checks nothing */
+	bool in_notice;
+	/* usage after the save being tested (usage + size), for the warning check
+	   after its commit: the count backend's usage is only updated by a later
+	   sync, so reading it right after the commit would miss this mail */
+	bool pending_valid;
+	uint64_t pending_bytes;
 };
 
 #define MAILWARDEN_QUOTA_USER_CONTEXT(obj) \

@@ -15,6 +15,8 @@
 #   DOVECOT_LOG                every process logs here (DIR/dovecot.log)
 #   DOVECOT_CONF, DOVECOT_PID (master), DOVECOT_DIR, DOVECOT_MAIL_DIR (homes: MAIL_DIR/<user>)
 # exports them and, unless DOVECOT_NO_AUTOSTOP=1, registers dovecot_stop with mw_on_exit.
+# dovecot_restart DIR stops the master (by PID) and starts it again with the same config,
+# mail and state (e.g. to prove that state survives a restart, or after editing the config).
 #
 # Knobs (environment, read by dovecot_start):
 #   DOVECOT_USERDB=passwd|ldap   where users come from (default passwd)
@@ -27,13 +29,20 @@
 #         env); users are inetOrgPerson entries under SLAPD_SUFFIX found by mail=%u, password
 #         in userPassword. DOVECOT_LDAP_USER_ATTRS: more user_attrs, comma-separated,
 #         e.g. "=mailwarden_quota_storage=%{ldap:description}"
+#   DOVECOT_LDAP_CONF            ldap: use this dovecot-ldap.conf.ext (e.g. a shipped one with its
+#                                uris/dn/dnpass/base/home already substituted) instead of
+#                                writing one; DOVECOT_LDAP_USER_ATTRS is then ignored
 #   DOVECOT_MAIL_PLUGINS         mail_plugins (default "quota"; e.g. "quota mailwarden_quota");
-#                                imap_quota is added for IMAP when "quota" is in the list
+#                                imap_quota is added for IMAP when "quota" is in the list;
+#                                "" = none and no protocol imap filter (for a shipped snippet
+#                                in DOVECOT_EXTRA_CONF that sets both)
 #   DOVECOT_PLUGIN_SO            a plugin .so of ours, symlinked into DIR/modules next to
 #                                symlinks of Dovecot's own plugins (mail_plugin_dir is one dir)
 #   DOVECOT_QUOTA_RULE           plugin quota_rule (default "*:storage=100M")
 #   DOVECOT_EXTRA_CONF           a file appended to dovecot.conf (later settings win)
 #   DOVECOT_MAIL_UID, DOVECOT_MAIL_GID   owner of the mail (default 5000; never root)
+#   DOVECOT_WANT_QUOTA_STATUS_PORT  use this port for quota-status instead of a free one (for
+#                                a shipped snippet whose port the test substituted)
 #   DOVECOT_WAIT_FOR             services that must answer before dovecot_start returns
 #                                (default "lmtp imap auth quota-status"); a test that expects
 #                                a service not to come up (a plugin that fails to load) lists
@@ -89,9 +98,15 @@ _dovecot_write_users() {
   chmod 640 "$dir/users"
 }
 
-# _dovecot_write_ldap DIR UID GID: DIR/dovecot-ldap.conf.ext from slapd.sh's env.
+# _dovecot_write_ldap DIR UID GID: DIR/dovecot-ldap.conf.ext from slapd.sh's env, or a copy
+# of DOVECOT_LDAP_CONF.
 _dovecot_write_ldap() {
   local dir=$1 uid=$2 gid=$3 v pw
+  if [ -n "${DOVECOT_LDAP_CONF:-}" ]; then
+    (umask 027; cp "$DOVECOT_LDAP_CONF" "$dir/dovecot-ldap.conf.ext") || return 1
+    chgrp dovecot "$dir/dovecot-ldap.conf.ext"
+    return 0
+  fi
   for v in SLAPD_URI SLAPD_SUFFIX SLAPD_ADMIN_DN SLAPD_ADMIN_PW_FILE; do
     [ -n "${!v:-}" ] || { echo "dovecot.sh: DOVECOT_USERDB=ldap needs $v (slapd.sh)" >&2; return 1; }
   done
@@ -143,6 +158,12 @@ userdb {
 }" ;;
     *) echo "dovecot.sh: DOVECOT_USERDB must be passwd or ldap" >&2; return 1 ;;
   esac
+  # No plugins of ours (a shipped snippet in DOVECOT_EXTRA_CONF sets mail_plugins): then no
+  # protocol imap filter here either, or Dovecot keeps the filter's earlier value.
+  local imap_filter="protocol imap {
+  mail_plugins = \$mail_plugins $imap_plugins
+}"
+  [ -n "$plugins" ] || imap_filter=
   cat > "$dir/dovecot.conf" <<EOF
 # written by test/servers/dovecot.sh: a private instance, loopback only
 instance_name = mw-dovecot-$(basename "$dir")
@@ -168,9 +189,7 @@ namespace inbox {
   inbox = yes
   separator = /
 }
-protocol imap {
-  mail_plugins = \$mail_plugins $imap_plugins
-}
+$imap_filter
 
 service imap-login {
   inet_listener imap {
@@ -257,13 +276,13 @@ dovecot_start() {
   DOVECOT_LMTP_PORT=$(mw_free_port)
   DOVECOT_IMAP_PORT=$(mw_free_port)
   DOVECOT_AUTH_PORT=$(mw_free_port)
-  DOVECOT_QUOTA_STATUS_PORT=$(mw_free_port)
+  DOVECOT_QUOTA_STATUS_PORT=${DOVECOT_WANT_QUOTA_STATUS_PORT:-$(mw_free_port)}
   # mw_free_port may hand out one port twice: ask again until all four differ
   while [ "$(printf '%s\n' "$DOVECOT_LMTP_PORT" "$DOVECOT_IMAP_PORT" "$DOVECOT_AUTH_PORT" \
                "$DOVECOT_QUOTA_STATUS_PORT" | sort -u | wc -l)" != 4 ]; do
     DOVECOT_IMAP_PORT=$(mw_free_port)
     DOVECOT_AUTH_PORT=$(mw_free_port)
-    DOVECOT_QUOTA_STATUS_PORT=$(mw_free_port)
+    DOVECOT_QUOTA_STATUS_PORT=${DOVECOT_WANT_QUOTA_STATUS_PORT:-$(mw_free_port)}
   done
 
   case "${DOVECOT_USERDB:-passwd}" in
@@ -305,9 +324,9 @@ dovecot_start() {
     "quota-status $DOVECOT_QUOTA_STATUS_PORT" >&2
 }
 
-# dovecot_stop DIR: stop the master by its PID, wait for its children, remove DIR.
-dovecot_stop() {
-  local dir=${1:?usage: dovecot_stop DIR} pid children c i
+# _dovecot_stop_master DIR: stop the master by its PID and wait for its children.
+_dovecot_stop_master() {
+  local dir=$1 pid children c i
   [ -f "$dir/run/master.pid" ] && pid=$(tr -dc 0-9 < "$dir/run/master.pid")
   if [ -n "${pid:-}" ] && kill -0 "$pid" 2>/dev/null; then
     # the master's children by parent PID (not by name: others run Dovecot too)
@@ -322,6 +341,31 @@ dovecot_stop() {
                                    kill -KILL "$c" 2>/dev/null || true; }
     done
   fi
+  return 0
+}
+
+# dovecot_restart DIR: see the header. Updates DOVECOT_PID and DIR/env.
+dovecot_restart() {
+  local dir=${1:?usage: dovecot_restart DIR}
+  _dovecot_stop_master "$dir"
+  rm -f "$dir/run/master.pid"
+  if ! dovecot -c "$dir/dovecot.conf" 2> "$dir/start.err"; then
+    echo "dovecot.sh: dovecot did not restart:" >&2
+    cat "$dir/start.err" >&2
+    return 1
+  fi
+  mw_wait_file "$dir/run/master.pid" 30 || return 1
+  DOVECOT_PID=$(tr -dc 0-9 < "$dir/run/master.pid")
+  _dovecot_write_env "$dir"
+  _dovecot_wait_greeting "$DOVECOT_LMTP_PORT" "220 " &&
+    _dovecot_wait_greeting "$DOVECOT_IMAP_PORT" "* OK" &&
+    mw_wait_port "$DOVECOT_QUOTA_STATUS_PORT"
+}
+
+# dovecot_stop DIR: stop the master by its PID, wait for its children, remove DIR.
+dovecot_stop() {
+  local dir=${1:?usage: dovecot_stop DIR}
+  _dovecot_stop_master "$dir"
   # Remove only what dovecot_start made.
   if [ -f "$dir/dovecot.conf" ] && [ -d "$dir/modules" ]; then rm -rf "$dir"; fi
 }
