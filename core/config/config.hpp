@@ -55,6 +55,8 @@ struct milter_settings {
     std::string socket = "unix:/run/mailwarden/milter.sock";  // or inet:PORT@127.0.0.1
     std::string user = "mailwarden";   // privileges dropped to this user after opening
     std::string group;                 // empty: the user's primary group
+    std::string socket_group = "postfix";  // group of the unix socket (mode 0660): the MTA's
+    bool allow_test_clock = false;     // TEST ONLY: honour $MAILWARDEN_TEST_CLOCK_OFFSET
     // What a dependency failure (LDAP, counter store) does; R-PSH-6, DESIGN "three outcomes".
     policy::action on_dependency_failure = policy::action::tempfail;
 
@@ -64,6 +66,7 @@ struct milter_settings {
 struct limits_settings {
     std::uint64_t max_message_size_outgoing = 100'000'000;  // R-PSH-5: 100 MB
     std::uint64_t max_message_size_incoming = 100'000'000;
+    std::uint64_t max_recipients = 0;                       // R-SAV-9 mass mail; 0 = none
 
     bool operator==(const limits_settings&) const = default;
 };
@@ -81,6 +84,26 @@ struct send_cap_settings {
     bool operator==(const send_cap_settings&) const = default;
 };
 
+// sender: who may claim which sender address (R-SAV-9) and which clients are trusted
+// relays (R-PSH-9). Lists are space-separated text, as in Postfix's main.cf.
+struct sender_settings {
+    bool check_identity = true;      // R-SAV-9: envelope, From: and Sender: owned by login
+    std::string local_domains;       // our domains: outsiders may not claim them
+    std::string trusted_networks;    // relays that may send without AUTH ("" = none)
+    std::string activation_address;  // R-PSH-3: where pending accounts send to activate
+
+    bool operator==(const sender_settings&) const = default;
+};
+
+// rules: administrator rule lists (R-TJP-3 subject block list, core/policy/subject_rules.hpp).
+struct rules_settings {
+    std::string subject_block_file;  // "" = no subject block list
+    // For lines of the file without "=> ACTION": reject or quarantine.
+    policy::action subject_block_action = policy::action::reject;
+
+    bool operator==(const rules_settings&) const = default;
+};
+
 struct quota_settings {
     std::uint64_t storage_bytes = 2'000'000'000;  // R-PSH-4: 2 GB; 0 = unlimited
     std::uint64_t messages = 0;                  // R-SAV-1: 5000; 0 = unlimited
@@ -88,6 +111,29 @@ struct quota_settings {
     seconds grace{0};                            // R-SAV-2: 7 days; 0 = none
 
     bool operator==(const quota_settings&) const = default;
+};
+
+// The provisioner's choices for new and deleted accounts.
+struct provisioning_settings {
+    bool activate_on_create = false;     // R-PSH-3: new mailboxes start pending
+    seconds tombstone_retention{30 * 86400};  // R-MYO-4: deleted addresses stay reserved
+
+    bool operator==(const provisioning_settings&) const = default;
+};
+
+// R-SAV-5, R-MYO-3: what a password set by the provisioner must look like.
+struct password_policy_settings {
+    std::uint64_t min_length = 8;
+    std::uint64_t max_length = 128;
+    std::uint64_t min_digits = 1;
+    std::uint64_t min_upper = 1;
+    std::uint64_t min_lower = 1;
+    std::uint64_t min_special = 1;
+    bool reject_cyrillic = true;
+    bool reject_personal_data = true;
+    std::string dictionary_file;
+
+    bool operator==(const password_policy_settings&) const = default;
 };
 
 // LDAP attribute names, so a directory that already has its own (MyOffice's quota, alias,
@@ -134,7 +180,11 @@ struct settings {
     milter_settings milter;
     limits_settings limits;
     send_cap_settings send_cap;
+    sender_settings sender;
+    rules_settings rules;
     quota_settings quota;
+    provisioning_settings provisioning;
+    password_policy_settings password_policy;
     attribute_settings attributes;
     account_status_settings account_status;
 

@@ -3,13 +3,15 @@
 // Adding a key: a field with its default in config.hpp, an entry here, a documented line in
 // conf.d/mailwarden.yaml (a unit test fails until all three agree).
 // Rules: R-PSH-4, R-PSH-5, R-PSH-6, R-SAV-1, R-SAV-2, R-SAV-4, R-MYO-5, R-MYO-7, R-MYO-8,
-// R-TJP-4, R-MYO-13 (each entry names its own; plumbing keys name none).
+// R-TJP-3, R-TJP-4, R-MYO-13 (each entry names its own; plumbing keys name none).
 #include "core/config/config_keys.hpp"
 
 #include <algorithm>
 
 #include <fmt/format.h>
 
+#include "core/policy/networks.hpp"
+#include "core/policy/sender_identity.hpp"
 #include "core/util/log.hpp"
 
 namespace mailwarden::config {
@@ -55,6 +57,11 @@ constexpr std::array count_modes{
 constexpr std::array store_backends{
     word("lmdb", store_backend::lmdb),
     word("redis", store_backend::redis),
+};
+// R-TJP-3: what a subject block rule does; accepting or tempfailing are not blocks.
+constexpr std::array subject_actions{
+    word("reject", action::reject),
+    word("quarantine", action::quarantine),
 };
 
 // ---- syntax checks of string keys ----
@@ -102,6 +109,22 @@ std::string check_milter_socket(std::string_view value) {
         }
     }
     return fmt::format("{} is not a milter socket: {}", quoted(value), hint);
+}
+
+// sender.local_domains: domains that normalise (IDN to A-labels).
+std::string check_domain_list(std::string_view value) {
+    return policy::parse_domain_list(value).error;
+}
+
+// sender.activation_address: empty, or one address.
+std::string check_optional_address(std::string_view value) {
+    if (value.empty() || policy::address_key(value)) return {};
+    return fmt::format("{} is not an address (local@domain)", quoted(value));
+}
+
+// sender.trusted_networks: IPs and CIDR networks without host bits.
+std::string check_network_list(std::string_view value) {
+    return policy::parse_network_list(value).error;
 }
 
 // send_cap.redis_uri: tcp://HOST:PORT or unix:/PATH; empty when Redis is not used.
@@ -296,6 +319,22 @@ constexpr key_info key_table[] = {
         .field = member<&settings::milter, &milter_settings::group>(),
     },
     {
+        .path = "milter.socket_group",
+        .kind = key_kind::string,
+        .default_text = "postfix",
+        .max = max_name,
+        .help = "group of the unix socket (mode 0660): the group the MTA runs as",
+        .field = member<&settings::milter, &milter_settings::socket_group>(),
+    },
+    {
+        .path = "milter.allow_test_clock",
+        .kind = key_kind::boolean,
+        .default_text = "false",
+        .rules = "R-PSH-6",
+        .help = "TEST ONLY: shift the clock by $MAILWARDEN_TEST_CLOCK_OFFSET seconds",
+        .field = member<&settings::milter, &milter_settings::allow_test_clock>(),
+    },
+    {
         .path = "milter.on_dependency_failure",
         .kind = key_kind::enumeration,
         .default_text = "tempfail",
@@ -325,6 +364,16 @@ constexpr key_info key_table[] = {
         .rules = "R-PSH-5 R-SAV-4 R-MYO-7",
         .help = "largest message accepted for local mailboxes; 0 = no limit",
         .field = member<&settings::limits, &limits_settings::max_message_size_incoming>(),
+    },
+    {
+        .path = "limits.max_recipients",
+        .kind = key_kind::count,
+        .default_text = "0",
+        .max = 1'000'000,
+        .unit = "recipients",
+        .rules = "R-SAV-9",
+        .help = "most recipients one message may have (452 4.5.3 beyond); 0 = no limit",
+        .field = member<&settings::limits, &limits_settings::max_recipients>(),
     },
 
     // send_cap: the daily send limit and the block it triggers.
@@ -409,6 +458,66 @@ constexpr key_info key_table[] = {
         .field = member<&settings::send_cap, &send_cap_settings::redis_uri>(),
     },
 
+    // sender: sender identity (R-SAV-9) and trusted relays (R-PSH-9).
+    {
+        .path = "sender.check_identity",
+        .kind = key_kind::boolean,
+        .default_text = "true",
+        .rules = "R-SAV-9",
+        .help = "authenticated mail: envelope sender, From: and Sender: must be the login's",
+        .field = member<&settings::sender, &sender_settings::check_identity>(),
+    },
+    {
+        .path = "sender.local_domains",
+        .kind = key_kind::string,
+        .default_text = "",
+        .max = max_text,
+        .rules = "R-SAV-9",
+        .help = "our domains, space-separated: unauthenticated outsiders may not claim them",
+        .check = check_domain_list,
+        .field = member<&settings::sender, &sender_settings::local_domains>(),
+    },
+    {
+        .path = "sender.trusted_networks",
+        .kind = key_kind::string,
+        .default_text = "",
+        .max = max_text,
+        .rules = "R-PSH-9 R-SAV-9",
+        .help = "relays (IP or CIDR, space-separated) treated as outgoing without AUTH",
+        .check = check_network_list,
+        .field = member<&settings::sender, &sender_settings::trusted_networks>(),
+    },
+    {
+        .path = "sender.activation_address",
+        .kind = key_kind::string,
+        .default_text = "",
+        .max = max_text,
+        .rules = "R-PSH-3",
+        .help = "the only address a pending account may send to; that mail activates it",
+        .check = check_optional_address,
+        .field = member<&settings::sender, &sender_settings::activation_address>(),
+    },
+
+    // rules: administrator rule lists (R-TJP-3 subject block list).
+    {
+        .path = "rules.subject_block_file",
+        .kind = key_kind::path,
+        .default_text = "",
+        .max = max_text,
+        .rules = "R-TJP-3",
+        .help = "subject block list (literal TEXT / regex PATTERN per line); \"\" = off",
+        .field = member<&settings::rules, &rules_settings::subject_block_file>(),
+    },
+    {
+        .path = "rules.subject_block_action",
+        .kind = key_kind::enumeration,
+        .default_text = "reject",
+        .rules = "R-TJP-3",
+        .help = "action of subject block lines without \"=> ACTION\": reject or quarantine",
+        .words = subject_actions,
+        .field = member<&settings::rules, &rules_settings::subject_block_action>(),
+    },
+
     // quota: defaults for mailboxes whose directory entry sets no quota (R-MYO-8).
     {
         .path = "quota.storage_bytes",
@@ -450,6 +559,114 @@ constexpr key_info key_table[] = {
         .rules = "R-SAV-2",
         .help = "how long a mailbox may stay over its limit before deliveries stop; 0 = none",
         .field = member<&settings::quota, &quota_settings::grace>(),
+    },
+    // provisioning: what the provisioner gives new accounts and keeps of deleted ones.
+    {
+        .path = "provisioning.activate_on_create",
+        .kind = key_kind::boolean,
+        .default_text = "false",
+        .rules = "R-PSH-3",
+        .help = "new mailboxes start active instead of pending activation",
+        .field = member<&settings::provisioning, &provisioning_settings::activate_on_create>(),
+    },
+    {
+        .path = "provisioning.tombstone_retention",
+        .kind = key_kind::duration,
+        .default_text = "30d",
+        .min = day,
+        .max = 3650 * day,
+        .unit = "seconds",
+        .rules = "R-MYO-4",
+        .help = "how long a deleted account stays a hidden tombstone reserving its addresses",
+        .field = member<&settings::provisioning, &provisioning_settings::tombstone_retention>(),
+    },
+    // password_policy: checked before the provisioner writes a password (R-SAV-5, R-MYO-3).
+    {
+        .path = "password_policy.min_length",
+        .kind = key_kind::count,
+        .default_text = "8",
+        .min = 1,
+        .max = 1024,
+        .unit = "characters",
+        .rules = "R-SAV-5 R-MYO-3",
+        .help = "fewest characters a password may have",
+        .field = member<&settings::password_policy, &password_policy_settings::min_length>(),
+    },
+    {
+        .path = "password_policy.max_length",
+        .kind = key_kind::count,
+        .default_text = "128",
+        .min = 1,
+        .max = 1024,
+        .unit = "characters",
+        .rules = "R-MYO-3",
+        .help = "most characters a password may have",
+        .field = member<&settings::password_policy, &password_policy_settings::max_length>(),
+    },
+    {
+        .path = "password_policy.min_digits",
+        .kind = key_kind::count,
+        .default_text = "1",
+        .max = 1024,
+        .unit = "characters",
+        .rules = "R-SAV-5 R-MYO-3",
+        .help = "fewest digits 0-9 a password must hold",
+        .field = member<&settings::password_policy, &password_policy_settings::min_digits>(),
+    },
+    {
+        .path = "password_policy.min_upper",
+        .kind = key_kind::count,
+        .default_text = "1",
+        .max = 1024,
+        .unit = "characters",
+        .rules = "R-SAV-5 R-MYO-3",
+        .help = "fewest upper-case letters A-Z a password must hold",
+        .field = member<&settings::password_policy, &password_policy_settings::min_upper>(),
+    },
+    {
+        .path = "password_policy.min_lower",
+        .kind = key_kind::count,
+        .default_text = "1",
+        .max = 1024,
+        .unit = "characters",
+        .rules = "R-SAV-5 R-MYO-3",
+        .help = "fewest lower-case letters a-z a password must hold",
+        .field = member<&settings::password_policy, &password_policy_settings::min_lower>(),
+    },
+    {
+        .path = "password_policy.min_special",
+        .kind = key_kind::count,
+        .default_text = "1",
+        .max = 1024,
+        .unit = "characters",
+        .rules = "R-SAV-5 R-MYO-3",
+        .help = "fewest ASCII punctuation characters or spaces a password must hold",
+        .field = member<&settings::password_policy, &password_policy_settings::min_special>(),
+    },
+    {
+        .path = "password_policy.reject_cyrillic",
+        .kind = key_kind::boolean,
+        .default_text = "true",
+        .rules = "R-MYO-3",
+        .help = "refuse passwords containing Cyrillic letters",
+        .field = member<&settings::password_policy, &password_policy_settings::reject_cyrillic>(),
+    },
+    {
+        .path = "password_policy.reject_personal_data",
+        .kind = key_kind::boolean,
+        .default_text = "true",
+        .rules = "R-SAV-5",
+        .help = "refuse passwords containing the user's names or login",
+        .field = member<&settings::password_policy, &password_policy_settings::reject_personal_data>(),
+    },
+    {
+        .path = "password_policy.dictionary_file",
+        .kind = key_kind::path,
+        .default_text = "",
+        .max = 4096,
+        .rules = "R-SAV-5",
+        .help = "word list (one word per line) a password may not be; empty: none",
+        .field = member<&settings::password_policy, &password_policy_settings::dictionary_file>(),
     },
     // attributes: LDAP attribute names (R-MYO-8 mapping; defaults = docs/SCHEMA.md).
     {

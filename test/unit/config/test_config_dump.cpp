@@ -75,11 +75,14 @@ milter:
   socket: "unix:/run/mailwarden/milter.sock"
   user: "mailwarden"
   group: ""
+  socket_group: "postfix"
+  allow_test_clock: false
   on_dependency_failure: tempfail
 
 limits:
   max_message_size_outgoing: 100MB
   max_message_size_incoming: 100MB
+  max_recipients: 0
 
 send_cap:
   daily_limit: 100
@@ -91,11 +94,36 @@ send_cap:
   lmdb_path: "/var/lib/mailwarden/sendcap.lmdb"
   redis_uri: "tcp://127.0.0.1:6379"
 
+sender:
+  check_identity: true
+  local_domains: ""
+  trusted_networks: ""
+  activation_address: ""
+
+rules:
+  subject_block_file: ""
+  subject_block_action: reject
+
 quota:
   storage_bytes: 2GB
   messages: 0
   warning_bytes: 0
   grace: 0
+
+provisioning:
+  activate_on_create: false
+  tombstone_retention: 30d
+
+password_policy:
+  min_length: 8
+  max_length: 128
+  min_digits: 1
+  min_upper: 1
+  min_lower: 1
+  min_special: 1
+  reject_cyrillic: true
+  reject_personal_data: true
+  dictionary_file: ""
 
 attributes:
   mail: "mail"
@@ -281,10 +309,10 @@ TEST_CASE("config: validate() checks settings built in code like the loader does
           "code:12: ldap.page_size: must be between 1 and 100000 entries, got 0\n"
           "code:21: milter.socket: \"tcp:1\" is not a milter socket: write unix:/PATH, "
           "local:/PATH, inet:PORT@HOST or inet6:PORT@HOST\n"
-          "code:24: milter.on_dependency_failure: \"invalid value 3\" is not one of: "
+          "code:26: milter.on_dependency_failure: \"invalid value 3\" is not one of: "
           "tempfail, reject\n"
-          "code:33: send_cap.bucket: must be between 1s and 5m, got 10m\n"
-          "code:44: quota.grace: must not be negative, got \"-1s\"\n");
+          "code:36: send_cap.bucket: must be between 1s and 5m, got 10m\n"
+          "code:57: quota.grace: must not be negative, got \"-1s\"\n");
 
     settings cross;
     cross.send_cap.bucket = seconds{7};

@@ -109,7 +109,9 @@ TEST_CASE("config keys: paths, sections, units, help and enum words are well for
     CHECK_FALSE(is_section("send_cap.daily_limit"));
     CHECK_FALSE(is_section(""));
     CHECK(child_names("") ==
-          std::vector<std::string_view>{"ldap", "log", "milter", "limits", "send_cap", "quota", "attributes", "account_status"});
+          std::vector<std::string_view>{"ldap", "log", "milter", "limits", "send_cap", "sender",
+                                        "rules", "quota", "provisioning", "password_policy",
+                                        "attributes", "account_status"});
     CHECK(child_names("log") == std::vector<std::string_view>{"target", "level"});
     CHECK(child_names("nothing").empty());
     for (const cross_check& c : cross_checks()) {
