@@ -5,7 +5,8 @@
 // logged and answered with 451 4.3.0 (tempfail), so mail is never lost and never accepted
 // by mistake (Postfix's milter_default_action = tempfail does the same when we are down).
 // Rules: R-MYO-12 (coexists with other milters: negotiates only the steps it uses and asks
-// for no modification rights), R-TJP-4 (the session logs one line per message).
+// for no modification rights), R-TJP-4 (the session logs one line per message), R-TJP-3
+// (quarantine verdicts: smfi_quarantine at end of message, the MTA holds the message).
 // Security: runs unprivileged (main.cpp drops root before smfi_main); treats every macro
 // and argument as hostile: NULL is handled, nothing is copied into fixed buffers.
 // Failure: an exception or an out-of-order step -> error line + SMFIS_TEMPFAIL.
@@ -31,6 +32,7 @@ namespace {
 
 // Set once by register_filter, before smfi_main starts any thread; read-only afterwards.
 const config_holder* the_config = nullptr;
+const services* the_services = nullptr;
 
 // The macros the milter asks Postfix for, per stage (smfi_setsymlist). Postfix sends
 // exactly these instead of its milter_*_macros defaults. The queue id "i" only exists once
@@ -72,7 +74,7 @@ private:
 // What libmilter keeps for us per connection (smfi_setpriv), owned by the shims: created
 // at connect, deleted at close.
 struct connection {
-    explicit connection(SMFICTX* ctx) : macros(ctx), state(*the_config, macros) {}
+    explicit connection(SMFICTX* ctx) : macros(ctx), state(*the_config, macros, *the_services) {}
     smfi_macro_source macros;
     session state;
 };
@@ -119,9 +121,16 @@ sfsistat to_milter_status(SMFICTX* ctx, const policy::verdict& v) {
             return SMFIS_TEMPFAIL;
         case policy::action::discard:
             return SMFIS_DISCARD;
-        case policy::action::quarantine:
-            // TODO(R-TJP-3): negotiate SMFIF_QUARANTINE and call smfi_quarantine at EOM.
-            throw std::logic_error("quarantine verdicts are not supported yet");
+        case policy::action::quarantine: {
+            // R-TJP-3: Postfix puts the message on hold (its hold queue) with this reason;
+            // libmilter allows it at end of message only, so a quarantine from another
+            // step fails here and becomes a tempfail (guarded), never a silent accept.
+            std::string reason = v.text;
+            if (smfi_quarantine(ctx, reason.data()) != MI_SUCCESS)
+                throw std::runtime_error("smfi_quarantine failed (not negotiated, or not at "
+                                         "end of message)");
+            return SMFIS_CONTINUE;
+        }
     }
     throw std::logic_error("unknown verdict");
 }
@@ -206,8 +215,12 @@ static sfsistat mw_negotiate(SMFICTX* ctx, unsigned long actions, unsigned long 
                              unsigned long* want_steps, unsigned long* want_f2,
                              unsigned long* want_f3) {
     return guarded(ctx, "negotiate", false, [&] {
-        // No modification rights: this milter only decides (R-MYO-12).
-        *want_actions = actions & SMFIF_SETSYMLIST;
+        // No modification rights: this milter only decides (R-MYO-12); quarantine is a
+        // decision (R-TJP-3: hold the message), not a change to it.
+        *want_actions = actions & (SMFIF_SETSYMLIST | SMFIF_QUARANTINE);
+        if ((actions & SMFIF_QUARANTINE) == 0)
+            mw::the_config->current()->log.warning(
+                "negotiate: the MTA cannot quarantine; quarantine rules will tempfail");
         // No NR_* (no-reply) steps: every step may answer; over TCP they also stall
         // Postfix (recipes/README.md, libmilter trap 2).
         *want_steps = steps & mw::unused_steps;
@@ -310,14 +323,15 @@ static sfsistat mw_close(SMFICTX* ctx) {
 
 namespace mailwarden::milter {
 
-void register_filter(const config_holder& config) {
+void register_filter(const config_holder& config, const services& shared) {
     the_config = &config;
+    the_services = &shared;
     // smfiDesc wants a mutable name; it must live as long as the process.
     static std::string name = "mailwarden-milter";
     smfiDesc desc{};
     desc.xxfi_name = name.data();
     desc.xxfi_version = SMFI_VERSION;
-    desc.xxfi_flags = SMFIF_NONE;
+    desc.xxfi_flags = SMFIF_QUARANTINE;  // R-TJP-3 quarantine rules
     desc.xxfi_connect = mw_connect;
     desc.xxfi_helo = mw_helo;
     desc.xxfi_envfrom = mw_envfrom;

@@ -5,11 +5,14 @@
 #pragma once
 
 #include "milter/config_holder.hpp"
+#include "milter/session.hpp"
 
 namespace mailwarden::milter {
 
-// Registers the filter. `config` must outlive smfi_main(): every connection reads its
-// snapshots from it. Call once, before smfi_main. Throws std::runtime_error on failure.
-void register_filter(const config_holder& config);
+// Registers the filter. `config` and `shared` must outlive smfi_main(): every connection
+// reads its snapshots from the one and its directory, store and clock from the other
+// (which may still be completed after this call, before smfi_main). Call once. Throws
+// std::runtime_error on failure.
+void register_filter(const config_holder& config, const services& shared);
 
 }  // namespace mailwarden::milter

@@ -4,7 +4,8 @@
 // snapshot is freed when its last message ends (OpenDKIM's refcounted config, done with
 // shared_ptr). The logger travels with the settings it was built from (log.level,
 // log.target). No libmilter include: sessions built on it are unit-tested without it.
-// Rules: none of its own; every rule reads its settings through a snapshot.
+// Rules: none of its own; every rule reads its settings through a snapshot (R-TJP-3: the
+// subject block list travels in the snapshot, so a reload swaps it with the config).
 #pragma once
 
 #include <atomic>
@@ -12,6 +13,8 @@
 #include <utility>
 
 #include "core/config/config.hpp"
+#include "core/policy/sender_identity.hpp"
+#include "core/policy/subject_rules.hpp"
 #include "core/util/log.hpp"
 
 namespace mailwarden::milter {
@@ -19,7 +22,20 @@ namespace mailwarden::milter {
 struct runtime_config {
     config::settings settings;
     log::logger log;
+    // Derived once per snapshot from settings.sender (lists parsed, domains normalised):
+    // make_runtime_config fills it; a default one checks identity with no local domains.
+    policy::sender_policy sender{};
+    // R-TJP-3: the subject block list loaded with this snapshot (rules.subject_block_file);
+    // null when the key is empty. Loaded by the caller (main.cpp), so a broken file fails
+    // the whole (re)load and the running snapshot, rules included, stays.
+    std::shared_ptr<const policy::subject_rules> subjects{};
 };
+
+// A snapshot from validated settings (throws std::invalid_argument when a list that
+// validate() would refuse does not parse: a programming error).
+std::shared_ptr<const runtime_config> make_runtime_config(
+    config::settings s, log::logger log,
+    std::shared_ptr<const policy::subject_rules> subjects = nullptr);
 
 class config_holder {
 public:

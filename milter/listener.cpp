@@ -67,14 +67,15 @@ int set_nodelay_on_listeners(std::uint16_t port, const log::logger& log) {
     return done;
 }
 
-void secure_unix_socket(const std::string& path, const account& owner, const log::logger& log) {
+void secure_unix_socket(const std::string& path, const account& owner,
+                        const std::string& socket_group, const log::logger& log) {
     gid_t group = owner.gid;
-    if (!primary_group_of(socket_client_user, group)) {
+    if (!group_id_of(socket_group, group)) {
         group = owner.gid;
         log.warning(
-            "milter socket: no user '{}'; socket {} gets group {} instead, so the MTA "
-            "must be in that group",
-            socket_client_user, path, owner.group);
+            "milter socket: no group '{}' (milter.socket_group); socket {} gets group {} "
+            "instead, so the MTA must be in that group",
+            socket_group, path, owner.group);
     }
     struct stat st {};
     if (lstat(path.c_str(), &st) != 0)
@@ -91,7 +92,8 @@ void secure_unix_socket(const std::string& path, const account& owner, const log
 
 }  // namespace
 
-void open_listener(const socket_spec& spec, const account& owner, const log::logger& log) {
+void open_listener(const socket_spec& spec, const account& owner,
+                   const std::string& socket_group, const log::logger& log) {
     // libmilter keeps the pointer it is given: the string lives as long as the process.
     static std::string connection;
     connection = spec.to_libmilter();
@@ -103,7 +105,7 @@ void open_listener(const socket_spec& spec, const account& owner, const log::log
             fmt::format("cannot listen on {} (in use, or the directory is missing?)", connection));
 
     if (spec.is_unix()) {
-        secure_unix_socket(spec.path, owner, log);
+        secure_unix_socket(spec.path, owner, socket_group, log);
     } else if (set_nodelay_on_listeners(spec.port, log) == 0) {
         log.warning(
             "milter socket: found no listening descriptor on port {}; TCP_NODELAY not "

@@ -17,13 +17,12 @@
 
 namespace mailwarden::milter {
 
-// The account whose primary group may use a unix socket.
-// XXX: fixed to Postfix's default mail_owner until the config has milter.socket_group.
-inline constexpr const char* socket_client_user = "postfix";
-
 // smfi_setconn + smfi_opensocket (removing a stale unix socket first), then the fixes
-// above. smfi_register must have been called. `owner` owns a unix socket. A fix that
-// cannot be applied but does not endanger mail (TCP_NODELAY) is a warning on `log`.
-void open_listener(const socket_spec& spec, const account& owner, const log::logger& log);
+// above. smfi_register must have been called. `owner` owns a unix socket, `socket_group`
+// (milter.socket_group, the MTA's group) is its group; a group that does not exist falls
+// back to the owner's group with a warning. A fix that cannot be applied but does not
+// endanger mail (TCP_NODELAY) is a warning on `log`.
+void open_listener(const socket_spec& spec, const account& owner,
+                   const std::string& socket_group, const log::logger& log);
 
 }  // namespace mailwarden::milter

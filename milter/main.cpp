@@ -5,12 +5,18 @@
 // Signals: SIGTERM/SIGINT stop (smfi_stop; connections in progress finish); SIGHUP loads
 // the config again and swaps it in only if it has no error (messages in progress keep the
 // snapshot they started with).
-// Rules: R-TJP-4 (audit line per message, via session), R-MYO-12 (one milter in a chain).
-// Security: starts as root only to open the socket, then runs as milter.user/milter.group
+// Rules: R-TJP-4 (audit line per message, via session), R-MYO-12 (one milter in a chain),
+// R-SAV-9 (account directory), R-PSH-6 (counter store; a test-only clock offset), R-TJP-3
+// (subject block list loaded at start and on SIGHUP with the config; a broken file exits 78
+// at start and keeps the running rules on reload).
+// Security: starts as root only to open the socket, connect LDAP and create the LMDB files
+// for milter.user; then runs as milter.user/milter.group
 // and refuses to continue as root; writes nothing as root. Trusts nothing it is sent.
 // Failure: a bad config exits 78 (EX_CONFIG) before anything is opened; a failed reload
 // keeps the running config; while it is down, Postfix answers 451 4.7.1 itself
 // (milter_default_action = tempfail), so no mail is lost or let through unchecked.
+#include <fcntl.h>
+#include <fmt/format.h>
 #include <libmilter/mfapi.h>
 #include <pthread.h>
 #include <signal.h>
@@ -19,6 +25,8 @@
 
 #include <CLI/CLI.hpp>
 #include <atomic>
+#include <charconv>
+#include <cstdlib>
 #include <cstring>
 #include <exception>
 #include <iostream>
@@ -27,10 +35,16 @@
 #include <thread>
 
 #include "core/config/config.hpp"
+#include "core/policy/directory.hpp"
+#include "core/policy/subject_rules.hpp"
+#include "core/store/counter_store.hpp"
+#include "core/store/redis_store.hpp"
+#include "core/util/clock.hpp"
 #include "core/util/log.hpp"
 #include "core/util/version.hpp"
 #include "milter/callbacks.hpp"
 #include "milter/config_holder.hpp"
+#include "milter/ldap_directory.hpp"
 #include "milter/listener.hpp"
 #include "milter/process.hpp"
 #include "milter/socket_spec.hpp"
@@ -50,9 +64,103 @@ std::shared_ptr<log::sink> sink_for(config::log_target target) {
     return to_syslog;
 }
 
-std::shared_ptr<const runtime_config> make_runtime(config::settings s) {
+std::shared_ptr<const runtime_config> make_runtime(
+    config::settings s, std::shared_ptr<const policy::subject_rules> subjects) {
     log::logger logger(sink_for(s.log.target), s.log.level);
-    return std::make_shared<const runtime_config>(runtime_config{std::move(s), logger});
+    return make_runtime_config(std::move(s), logger, std::move(subjects));
+}
+
+// R-TJP-3: the subject block list rules.subject_block_file names (no rules, no errors when
+// the key is empty). Read at start (as root) and at each reload (as milter.user, so the
+// file must be readable by it).
+policy::subject_rules_load load_subjects(const config::settings& s) {
+    if (s.rules.subject_block_file.empty()) return {};
+    return policy::load_subject_rules(s.rules.subject_block_file, s.rules.subject_block_action);
+}
+
+void log_subjects(const runtime_config& rc, std::string_view when) {
+    if (rc.subjects)
+        rc.log.info("{}: subject block list {}: {} rule(s) (R-TJP-3)", when, rc.subjects->file(),
+                    rc.subjects->size());
+}
+
+// TEST ONLY (milter.allow_test_clock): the wall clock shifted by
+// $MAILWARDEN_TEST_CLOCK_OFFSET seconds, so an integration test can show a 24-hour block
+// lifting without waiting a day. Ignored (with a warning) unless the config enables it.
+class offset_clock final : public clock {
+public:
+    explicit offset_clock(seconds offset) : offset_(offset) {}
+    time_point now() const override { return system_clock{}.now() + offset_; }
+
+private:
+    seconds offset_;
+};
+
+std::unique_ptr<const clock> make_clock(const config::settings& s, const log::logger& log) {
+    const char* text = std::getenv("MAILWARDEN_TEST_CLOCK_OFFSET");
+    if (text == nullptr) return std::make_unique<system_clock>();
+    if (!s.milter.allow_test_clock) {
+        log.warning("ignoring MAILWARDEN_TEST_CLOCK_OFFSET: milter.allow_test_clock is false");
+        return std::make_unique<system_clock>();
+    }
+    long long offset = 0;
+    const std::string_view v(text);
+    const auto [p, ec] = std::from_chars(v.data(), v.data() + v.size(), offset);
+    if (ec != std::errc{} || p != v.data() + v.size())
+        throw std::runtime_error("MAILWARDEN_TEST_CLOCK_OFFSET is not a number of seconds");
+    log.warning("TEST CLOCK: time is shifted by {} s (milter.allow_test_clock)", offset);
+    return std::make_unique<offset_clock>(seconds{offset});
+}
+
+// As root, before the privilege drop: the LMDB data and lock files exist and belong to
+// milter.user (mode 0600), so the store can be opened after the drop and the fork.
+void prepare_lmdb_files(const std::string& lmdb_path, const account& user) {
+    for (const std::string& f : {lmdb_path, lmdb_path + "-lock"}) {
+        const int fd = ::open(f.c_str(), O_RDWR | O_CREAT | O_NOFOLLOW | O_CLOEXEC, 0600);
+        if (fd < 0)
+            throw std::runtime_error(fmt::format("send_cap.lmdb_path: {}: {}", f,
+                                                 std::strerror(errno)));
+        const bool root = geteuid() == 0;
+        const int rc = root ? fchown(fd, user.uid, user.gid) : 0;
+        const int saved = errno;
+        ::close(fd);
+        if (rc != 0)
+            throw std::runtime_error(fmt::format("send_cap.lmdb_path: chown {}: {}", f,
+                                                 std::strerror(saved)));
+    }
+}
+
+// The account directory the sessions ask: LDAP behind a cache, or, without ldap.base_dn,
+// the login-only directory (senders may only use their login). ldap.* and the cache TTLs
+// are read once: they take effect at the next restart (a reload clears the cache).
+struct directories {
+    std::unique_ptr<policy::directory> inner;
+    std::unique_ptr<policy::cached_directory> cached;
+    policy::directory* use = nullptr;
+};
+
+directories make_directories(const config::settings& s, const log::logger& log,
+                             const clock& now) {
+    directories d;
+    if (s.ldap.base_dn.empty()) {
+        log.warning(
+            "ldap.base_dn is empty: no account lookups; authenticated senders may only use "
+            "their login as sender (no aliases, grants, status or per-account limits)");
+        d.inner = std::make_unique<policy::login_only_directory>();
+        d.use = d.inner.get();
+        return d;
+    }
+    auto ldap = std::make_unique<ldap_directory>(s, log);
+    // Connect as root, before the privilege drop: a wrong URI or password shows at start.
+    // LDAP being down is not fatal (mail is tempfailed until it is back).
+    if (const std::string problem = ldap->warm_up(); !problem.empty())
+        log.warning("ldap: cannot connect to {} yet: {}; lookups tempfail until it answers",
+                    s.ldap.uri, log::untrusted{problem});
+    d.inner = std::move(ldap);
+    d.cached = std::make_unique<policy::cached_directory>(*d.inner, now, s.ldap.cache_ttl,
+                                                          s.ldap.negative_cache_ttl);
+    d.use = d.cached.get();
+    return d;
 }
 
 void print_errors(const config::load_result& r, const log::logger& log) {
@@ -60,7 +168,7 @@ void print_errors(const config::load_result& r, const log::logger& log) {
 }
 
 // SIGHUP: build and check a new config; swap it in only when it is whole.
-void reload(config_holder& holder, const std::string& path) {
+void reload(config_holder& holder, const std::string& path, policy::cached_directory* cache) {
     const auto old = holder.current();
     config::load_result loaded = config::load_file(path);
     if (!loaded.ok()) {
@@ -71,21 +179,36 @@ void reload(config_holder& holder, const std::string& path) {
     }
     const config::milter_settings& before = old->settings.milter;
     const config::milter_settings& after = loaded.value->milter;
-    if (after.socket != before.socket || after.user != before.user || after.group != before.group) {
+    if (after.socket != before.socket || after.user != before.user ||
+        after.group != before.group || after.socket_group != before.socket_group) {
         // The socket is open and root is gone: these only change with a restart.
         old->log.warning(
             "reload: milter.socket, milter.user and milter.group take effect "
             "at the next restart; still {} as {}",
             before.socket, before.user);
     }
-    holder.replace(make_runtime(std::move(*loaded.value)));
+    policy::subject_rules_load subjects = load_subjects(*loaded.value);
+    if (!subjects.errors.empty()) {
+        // R-TJP-3: a broken rules file keeps the running rules (and config); connections
+        // in progress never notice.
+        for (const auto& e : subjects.errors) old->log.error("{}", log::untrusted{e});
+        old->log.error("reload: {} has {} error(s); keeping the running configuration and "
+                       "subject rules",
+                       loaded.value->rules.subject_block_file, subjects.errors.size());
+        return;
+    }
+    if (loaded.value->ldap != old->settings.ldap)
+        old->log.warning("reload: ldap.* takes effect at the next restart");
+    holder.replace(make_runtime(std::move(*loaded.value), std::move(subjects.rules)));
+    if (cache != nullptr) cache->clear();
     holder.current()->log.info("reload: configuration loaded from {}", path);
+    log_subjects(*holder.current(), "reload");
 }
 
 // smfi_main runs on its own thread so that the main thread (the one kill() delivers
 // process signals to first on Linux) can sigwait for them; libmilter's own signal thread
 // would stop the milter on SIGHUP instead of reloading.
-int serve(config_holder& holder, const std::string& path) {
+int serve(config_holder& holder, const std::string& path, policy::cached_directory* cache) {
     sigset_t signals;
     sigemptyset(&signals);
     sigaddset(&signals, SIGHUP);
@@ -110,7 +233,7 @@ int serve(config_holder& holder, const std::string& path) {
         if (sigwait(&signals, &signal_number) != 0) continue;
         if (signal_number == SIGHUP) {
             try {
-                reload(holder, path);
+                reload(holder, path, cache);
             } catch (const std::exception& e) {
                 holder.current()->log.error("reload failed, keeping the running config: {}",
                                             log::untrusted{e.what()});
@@ -137,8 +260,14 @@ int run(const std::string& path, bool foreground) {
         print_errors(loaded, boot);
         return config::ex_config;
     }
-    config_holder holder(make_runtime(std::move(*loaded.value)));
+    policy::subject_rules_load subjects = load_subjects(*loaded.value);
+    if (!subjects.errors.empty()) {
+        for (const auto& e : subjects.errors) boot.error("{}", log::untrusted{e});
+        return config::ex_config;
+    }
+    config_holder holder(make_runtime(std::move(*loaded.value), std::move(subjects.rules)));
     const auto first = holder.current();
+    log_subjects(*first, "start");
     const log::logger& log = first->log;
     const config::milter_settings& ms = first->settings.milter;
 
@@ -152,9 +281,23 @@ int run(const std::string& path, bool foreground) {
         return config::ex_config;
     }
 
+    const std::unique_ptr<const clock> wall_clock = make_clock(first->settings, log);
+    directories dirs;
     try {
-        register_filter(holder);
-        open_listener(spec, user, log);
+        dirs = make_directories(first->settings, log, *wall_clock);
+        if (first->settings.send_cap.store == config::store_backend::lmdb)
+            prepare_lmdb_files(first->settings.send_cap.lmdb_path, user);
+    } catch (const std::exception& e) {
+        log.error("{}: {}", path, e.what());
+        return config::ex_config;
+    }
+    services shared;
+    shared.directory = dirs.use;
+    shared.now = wall_clock.get();
+
+    try {
+        register_filter(holder, shared);
+        open_listener(spec, user, ms.socket_group, log);
     } catch (const std::exception& e) {
         log.error("{}", e.what());
         return EX_OSERR;
@@ -175,7 +318,22 @@ int run(const std::string& path, bool foreground) {
                     "/dev/null (use -f or log.target syslog)");
             daemonize();
         }
-        return serve(holder, path);
+        // After the fork: an LMDB environment must not cross fork(). As milter.user, in
+        // the files prepare_lmdb_files made for it.
+        std::unique_ptr<store::counter_store> counters;
+        try {
+            counters = store::open_counter_store(first->settings.send_cap);
+        } catch (const std::exception& e) {
+            log.error("send_cap store: {}", e.what());
+            return EX_UNAVAILABLE;
+        }
+        if (auto* redis = dynamic_cast<store::redis_store*>(counters.get())) {
+            if (const std::string why = redis->connect(); !why.empty())
+                log.warning("send_cap store: redis {}: {}; sends tempfail until it answers",
+                            first->settings.send_cap.redis_uri, why);
+        }
+        shared.counters = counters.get();
+        return serve(holder, path, dirs.cached.get());
     } catch (const std::exception& e) {
         log.error("{}", e.what());
         return EX_OSERR;
@@ -206,8 +364,20 @@ int main(int argc, char** argv) {
     }
 
     try {
-        if (check_config)
-            return mw::config::check_config_command(config_path, std::cout, std::cerr);
+        if (check_config) {
+            const int rc = mw::config::check_config_command(config_path, std::cout, std::cerr);
+            if (rc != 0) return rc;
+            // R-TJP-3: the subject block list is part of what the milter loads.
+            const auto loaded = mw::config::load_file(config_path);
+            if (loaded.ok() && !loaded.value->rules.subject_block_file.empty()) {
+                const auto subjects = mw::policy::load_subject_rules(
+                    loaded.value->rules.subject_block_file,
+                    loaded.value->rules.subject_block_action);
+                for (const auto& e : subjects.errors) std::cerr << e << '\n';
+                if (!subjects.ok()) return mw::config::ex_config;
+            }
+            return 0;
+        }
         return mw::milter::run(config_path, foreground);
     } catch (const std::exception& e) {
         std::cerr << "mailwarden-milter: " << e.what() << '\n';

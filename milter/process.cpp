@@ -110,6 +110,8 @@ bool primary_group_of(const std::string& user, gid_t& gid) {
     return lookup_user(user, uid, gid);
 }
 
+bool group_id_of(const std::string& name, gid_t& gid) { return lookup_group(name, gid); }
+
 bool running_as_root() {
     uid_t real = 0, effective = 0, saved = 0;
     if (getresuid(&real, &effective, &saved) != 0) fail_errno("getresuid", errno);

@@ -24,8 +24,11 @@ struct account {
 // runs as root, so such a configuration is refused rather than silently "dropped" to root.
 account resolve_account(const std::string& user, const std::string& group);
 
-// The primary group of `user`, if that user exists (used for the socket group "postfix").
+// The primary group of `user`, if that user exists.
 bool primary_group_of(const std::string& user, gid_t& gid);
+
+// The id of group `name`, if that group exists (milter.socket_group).
+bool group_id_of(const std::string& name, gid_t& gid);
 
 // As root: supplementary groups of `to`, then gid, then uid (real, effective and saved),
 // and verifies the result: uid/gid are the requested ones and setuid(0) fails.

@@ -1,9 +1,16 @@
-// session.cpp: per-connection and per-message state of the milter (see session.hpp).
-// Rules: R-TJP-4 (audit line per message), R-PSH-5 groundwork (message size accounting).
+// session.cpp: per-connection and per-message state of the milter and the order in which
+// the rules run (see session.hpp).
+// Rules: R-TJP-4 (audit line per message), R-SAV-9, R-PSH-5, R-SAV-4, R-MYO-7, R-PSH-9,
+// R-TJP-3 (subject block list).
 #include "milter/session.hpp"
 
 #include <fmt/format.h>
 
+#include "core/mail/rfc2047.hpp"
+#include "core/policy/account_rules.hpp"
+#include "core/policy/size_limit.hpp"
+
+#include <algorithm>
 #include <limits>
 #include <stdexcept>
 
@@ -53,8 +60,59 @@ std::string_view strip_angle_brackets(std::string_view path) {
     return path;
 }
 
-session::session(const config_holder& config, const macro_source& macros)
-    : config_(config), macros_(macros), connection_config_(config.current()) {}
+std::shared_ptr<const runtime_config> make_runtime_config(
+    config::settings s, log::logger log, std::shared_ptr<const policy::subject_rules> subjects) {
+    policy::sender_policy sender;
+    sender.check_identity = s.sender.check_identity;
+    auto domains = policy::parse_domain_list(s.sender.local_domains);
+    if (!domains.error.empty())
+        throw std::invalid_argument("sender.local_domains: " + domains.error);
+    sender.local_domains = std::move(domains.value);
+    auto networks = policy::parse_network_list(s.sender.trusted_networks);
+    if (!networks.value)
+        throw std::invalid_argument("sender.trusted_networks: " + networks.error);
+    sender.trusted_networks = std::move(*networks.value);
+    if (!s.sender.activation_address.empty())
+        sender.activation_key = policy::address_key(s.sender.activation_address).value_or("");
+    return std::make_shared<const runtime_config>(
+        runtime_config{std::move(s), std::move(log), std::move(sender), std::move(subjects)});
+}
+
+session::session(const config_holder& config, const macro_source& macros,
+                 const services& shared)
+    : config_(config), macros_(macros), shared_(shared), connection_config_(config.current()) {
+    if (shared.directory == nullptr || shared.now == nullptr)
+        throw std::invalid_argument("session: directory and clock are required");
+}
+
+namespace {
+
+std::int64_t epoch_now(const clock& c) { return c.now().time_since_epoch().count(); }
+
+}  // namespace
+
+void session::audit(const message_state& m, const policy::verdict& decision) {
+    // The queue id is only final at end of message (Postfix assigns it after MAIL FROM).
+    std::string queue_id = macros_.get("i").value_or("");
+    if (queue_id.empty()) queue_id = "NOQUEUE";
+    const std::string client = connection_.client_addr.value_or(std::string(absent));
+    const std::string auth = m.auth_user.value_or(std::string(absent));
+    const std::string_view from = m.sender.empty() ? std::string_view("<>") : m.sender;
+    std::string tail;
+    if (!decision.rule_id.empty()) tail += fmt::format(" rule={}", decision.rule_id);
+    if (!decision.is_accept())
+        tail += fmt::format(" reply=\"{}\"", log::untrusted{decision.to_smtp_string()});
+    m.config->log.info("{}: client={} auth={} from={} nrcpt={} size={} verdict={}{}",
+                       log::untrusted{queue_id}, log::untrusted{client}, log::untrusted{auth},
+                       log::untrusted{from}, m.recipients.size(), m.size(),
+                       policy::to_string(decision.what), tail);
+}
+
+policy::verdict session::refuse_message(const policy::verdict& v) {
+    if (message_) audit(*message_, v);
+    message_.reset();
+    return v;
+}
 
 const log::logger& session::log() const {
     return message_ ? message_->config->log : connection_config_->log;
@@ -112,12 +170,121 @@ policy::verdict session::mail_from(std::string_view sender,
         }
         size_seen = true;
     }
+
+    const policy::sender_policy& sp = m.config->sender;
+    m.client = policy::classify_client(sp, m.auth_user.has_value(), connection_.client_addr);
+    if (m.auth_user) {
+        // The login names the account (docs/SCHEMA.md: mail = login); a login that is not
+        // an address is looked up as written, lowercased by address_key when it can be.
+        const std::string key = policy::address_key(*m.auth_user).value_or(*m.auth_user);
+        policy::lookup_result found = shared_.directory->lookup(key);
+        if (found.status == policy::lookup_status::temporary_failure) {
+            log().warning("{}: account lookup failed: {}", log::untrusted{key},
+                          log::untrusted{found.error});
+            return refuse_message(policy::failure_verdict(
+                m.config->settings.milter.on_dependency_failure, "account directory"));
+        }
+        if (found.value) m.account = std::move(*found.value);
+        // R-TJP-5 / R-SAV-11: a blocked account does not send (it still receives).
+        if (m.account) {
+            if (auto v = policy::check_account_may_send(*m.account, *m.auth_user);
+                !v.is_accept())
+                return refuse_message(v);
+        }
+    }
+
+    const policy::account* acct = m.account ? &*m.account : nullptr;
+    if (auto v = policy::check_envelope_sender(sp, m.client, acct, m.auth_user.value_or(""),
+                                               m.sender);
+        !v.is_accept())
+        return refuse_message(v);
+
+    // R-PSH-6: a running block refuses every submission at once, before any data.
+    if (m.account && shared_.counters != nullptr) {
+        const auto& sc = m.config->settings.send_cap;
+        m.cap = store::cap_params_from(sc, m.account->daily_limit.value_or(sc.daily_limit));
+        if (m.cap.limit > 0) {
+            m.cap_key = policy::address_key(m.account->mail).value_or(m.account->mail);
+            const store::cap_answer a =
+                shared_.counters->peek(m.cap_key, m.cap, epoch_now(*shared_.now));
+            if (!a.ok) {
+                log().warning("{}: counter store: {}", log::untrusted{m.cap_key},
+                              log::untrusted{a.error});
+                return refuse_message(policy::failure_verdict(
+                    m.config->settings.milter.on_dependency_failure, "counter store"));
+            }
+            if (a.decision.outcome != policy::cap_outcome::allowed)
+                return refuse_message(policy::cap_verdict(a.decision, m.cap));
+        }
+    }
+
+    if (m.declared_size) {
+        const bool outgoing = m.client != policy::client_kind::outside;
+        const auto& limits = m.config->settings.limits;
+        const std::uint64_t limit = policy::size_limit_for(
+            outgoing, limits.max_message_size_outgoing, limits.max_message_size_incoming);
+        if (auto v = policy::check_size(limit, *m.declared_size, outgoing); !v.is_accept())
+            return refuse_message(v);
+    }
     return policy::accept();
 }
 
 policy::verdict session::rcpt(std::string_view recipient, std::span<const std::string_view>) {
-    require_message("RCPT").recipients.emplace_back(strip_angle_brackets(recipient));
+    message_state& m = require_message("RCPT");
+    const std::string_view address = strip_angle_brackets(recipient);
+    // R-SAV-9: mass mailing. RFC 5321 4.5.3.1.10: 452 for too many recipients; the client
+    // sends the rest in another message.
+    if (const std::uint64_t most = m.config->settings.limits.max_recipients;
+        most > 0 && m.recipients.size() >= most)
+        return refuse_recipient(m, address,
+                                policy::tempfail(452, "4.5.3", "Error: too many recipients",
+                                                 "R-SAV-9"));
+    if (m.account) {
+        // R-PSH-3: a pending account writes only to the activation address. Only this
+        // recipient is refused; the message goes on with the others.
+        if (auto v = policy::check_pending_recipient(*m.account, m.config->sender.activation_key,
+                                                     address);
+            !v.is_accept())
+            return refuse_recipient(m, address, v);
+    }
+    if (m.account) {
+        // R-TJP-2: application mailboxes write only inside (plus their allow-list).
+        if (auto v = policy::check_internal_only_recipient(
+                *m.account, m.config->sender.local_domains, address);
+            !v.is_accept())
+            return refuse_recipient(m, address, v);
+    }
+    if (m.client == policy::client_kind::outside) {
+        // R-MYO-6: an outsider writing to one of our internal-only lists.
+        const auto key = policy::address_key(address);
+        if (key && policy::is_local_address(m.config->sender, *key)) {
+            const policy::lookup_result found = shared_.directory->lookup(*key);
+            if (found.status == policy::lookup_status::temporary_failure) {
+                log().warning("{}: recipient lookup failed: {}", log::untrusted{*key},
+                              log::untrusted{found.error});
+                return refuse_recipient(
+                    m, address,
+                    policy::failure_verdict(m.config->settings.milter.on_dependency_failure,
+                                            "account directory"));
+            }
+            if (found.value) {
+                if (auto v = policy::check_list_recipient(*found.value, address); !v.is_accept())
+                    return refuse_recipient(m, address, v);
+            }
+        }
+    }
+    m.recipients.emplace_back(address);
     return policy::accept();
+}
+
+policy::verdict session::refuse_recipient(const message_state& m, std::string_view address,
+                                          const policy::verdict& v) {
+    log().info("{}: auth={} rcpt={} verdict={} rule={} reply=\"{}\"",
+               log::untrusted{macros_.get("i").value_or("NOQUEUE")},
+               log::untrusted{m.auth_user.value_or("-")}, log::untrusted{address},
+               policy::to_string(v.what), v.rule_id.empty() ? "-" : v.rule_id,
+               log::untrusted{v.to_smtp_string()});
+    return v;
 }
 
 policy::verdict session::data() {
@@ -129,6 +296,21 @@ policy::verdict session::header(std::string_view name, std::string_view value) {
     message_state& m = require_message("header");
     // "Name: value\r\n": the header as it travels; the MTA strips the space after the colon.
     m.header_bytes = saturating_add(m.header_bytes, name.size() + value.size() + 4);
+    if (!m.header_refusal) {
+        const policy::account* acct = m.account ? &*m.account : nullptr;
+        auto v = policy::check_header_sender(m.config->sender, m.client, acct,
+                                             m.auth_user.value_or(""), name, value);
+        // Answered at end of message, where the reply to DATA is given anyway.
+        if (!v.is_accept()) m.header_refusal = std::move(v);
+    }
+    if (m.config->subjects && iequals(name, "Subject")) {
+        // R-TJP-3: kept (bounded) for end of message, where the refusal can be given.
+        std::size_t kept = 0;
+        for (const auto& subject : m.subjects) kept += subject.size();
+        const std::size_t room = mail::max_rfc2047_input - std::min(kept, mail::max_rfc2047_input);
+        if (value.size() > room) m.subjects_truncated = true;
+        if (room > 0) m.subjects.emplace_back(value.substr(0, std::min(value.size(), room)));
+    }
     return policy::accept();
 }
 
@@ -140,21 +322,105 @@ policy::verdict session::body(std::span<const unsigned char> chunk) {
 
 policy::verdict session::end_of_message() {
     message_state& m = require_message("end of message");
-    const policy::verdict decision = policy::accept();
-
-    // The queue id is only final at end of message (Postfix assigns it after MAIL FROM).
-    std::string queue_id = macros_.get("i").value_or("");
-    if (queue_id.empty()) queue_id = "NOQUEUE";
-    const std::string client = connection_.client_addr.value_or(std::string(absent));
-    const std::string auth = m.auth_user.value_or(std::string(absent));
-    const std::string_view from = m.sender.empty() ? std::string_view("<>") : m.sender;
-    m.config->log.info("{}: client={} auth={} from={} nrcpt={} size={} verdict={}",
-                       log::untrusted{queue_id}, log::untrusted{client}, log::untrusted{auth},
-                       log::untrusted{from}, m.recipients.size(), m.size(),
-                       policy::to_string(decision.what));
+    policy::verdict decision = policy::accept();
+    const bool outgoing = m.client != policy::client_kind::outside;
+    const auto& limits = m.config->settings.limits;
+    if (m.header_refusal) {
+        decision = *m.header_refusal;
+    } else {
+        decision = policy::check_size(
+            policy::size_limit_for(outgoing, limits.max_message_size_outgoing,
+                                   limits.max_message_size_incoming),
+            m.size(), outgoing);
+    }
+    // R-TJP-3: after the cheaper checks. A quarantine is an accept for what follows (the
+    // message is taken and counted), and becomes the answer once nothing refused it.
+    std::optional<policy::verdict> quarantined;
+    if (decision.is_accept()) {
+        policy::verdict v = check_subjects(m);
+        if (v.what == policy::action::quarantine)
+            quarantined = std::move(v);
+        else
+            decision = std::move(v);
+    }
+    // R-PSH-6: count only what every other rule let through; the send that would pass the
+    // cap is refused (not counted) and starts the block.
+    if (decision.is_accept() && !m.cap_key.empty() && shared_.counters != nullptr) {
+        const std::uint64_t amount =
+            m.config->settings.send_cap.count == config::count_mode::recipients
+                ? m.recipients.size()
+                : 1;
+        const store::cap_answer a =
+            shared_.counters->check_and_add(m.cap_key, m.cap, epoch_now(*shared_.now), amount);
+        if (!a.ok) {
+            log().warning("{}: counter store: {}", log::untrusted{m.cap_key},
+                          log::untrusted{a.error});
+            decision = policy::failure_verdict(m.config->settings.milter.on_dependency_failure,
+                                               "counter store");
+        } else {
+            decision = policy::cap_verdict(a.decision, m.cap);
+            if (a.decision.outcome == policy::cap_outcome::over_limit)
+                log().warning("{}: send cap reached ({}/{}), blocked until {}",
+                              log::untrusted{m.cap_key}, a.decision.used, m.cap.limit,
+                              a.decision.blocked_until != 0
+                                  ? policy::format_utc(a.decision.blocked_until)
+                                  : std::string("-"));
+        }
+    }
+    // R-PSH-3: the pending account's activation mail (every recipient was the activation
+    // address, RCPT saw to that) is recorded; the provisioner flips the status.
+    if (decision.is_accept() && m.account &&
+        m.account->status == policy::account_status::pending) {
+        std::string error;
+        const std::string key = policy::address_key(m.account->mail).value_or(m.account->mail);
+        if (shared_.counters == nullptr ||
+            !shared_.counters->record_activation(key, epoch_now(*shared_.now), error)) {
+            log().warning("{}: cannot record the activation: {}", log::untrusted{key},
+                          log::untrusted{error.empty() ? "no counter store" : error});
+            decision = policy::failure_verdict(m.config->settings.milter.on_dependency_failure,
+                                               "counter store");
+        } else {
+            log().info("{}: activation mail seen (R-PSH-3); run mailwarden user "
+                       "activate-pending",
+                       log::untrusted{key});
+        }
+    }
+    if (decision.is_accept() && quarantined) decision = std::move(*quarantined);
+    audit(m, decision);
     ++connection_.messages;
     message_.reset();
     return decision;
+}
+
+policy::verdict session::check_subjects(const message_state& m) {
+    const policy::subject_rules* rules = m.config->subjects.get();
+    if (rules == nullptr || m.subjects.empty()) return policy::accept();
+    const std::string queue_id = macros_.get("i").value_or("NOQUEUE");
+    if (m.subjects_truncated)
+        log().warning("{}: Subject longer than {} bytes: only its start is checked (R-TJP-3)",
+                      log::untrusted{queue_id}, mail::max_rfc2047_input);
+    for (const std::string& raw : m.subjects) {
+        const mail::rfc2047_result decoded = mail::decode_rfc2047(raw);
+        const policy::subject_match_result found = rules->match(decoded.text);
+        for (int line : found.timed_out)
+            log().warning("{}: {}:{}: regex gave up (time limit); rule skipped for this "
+                          "message",
+                          log::untrusted{queue_id}, rules->file(), line);
+        if (!found.match) continue;
+        const int line = found.match->line;
+        log().info("{}: subject blocked by {}:{} ({}): {}", log::untrusted{queue_id},
+                   rules->file(), line, policy::to_string(found.match->what),
+                   log::untrusted{decoded.text});
+        // Postfix's header_checks wording ("Message content rejected"), plus the rule line
+        // so the sender's admin can quote it and ours can find it.
+        if (found.match->what == policy::action::quarantine)
+            return policy::quarantine(fmt::format("subject blocked by rule {}", line),
+                                      "R-TJP-3");
+        return policy::reject(
+            550, "5.7.1",
+            fmt::format("Message content rejected: subject blocked by rule {}", line), "R-TJP-3");
+    }
+    return policy::accept();
 }
 
 void session::abort() { message_.reset(); }

@@ -3,10 +3,22 @@
 // it started with). libmilter's callbacks (callbacks.cpp) feed it one step at a time; every
 // step returns a policy::verdict that the shim turns into the milter reply. No libmilter
 // include, so tests drive a session directly with a fake macro_source.
-// Today every verdict is accept; each message ends with ONE audit line (R-TJP-4):
+// Each message ends with ONE audit line (R-TJP-4), at end of message or at the step that
+// refused it:
 //   QUEUEID: client=ADDR auth=USER|- from=SENDER|<> nrcpt=N size=BYTES verdict=accept
-// Later rules (R-PSH-5/6, R-SAV-4/9, R-TJP-2/3, R-PSH-3) hook into the steps here.
-// Rules: R-TJP-4 (one trace line per message), R-PSH-5 groundwork (size = headers + body).
+//   ... verdict=reject rule=R-SAV-9 reply="553 5.7.1 <x@y>: Sender address rejected: ..."
+// The rules (pure logic in core/policy) run at these steps:
+//   MAIL FROM  account lookup of {auth_authen} (directory; LDAP down -> on_dependency_failure),
+//              sender identity of the envelope (R-SAV-9), declared SIZE= (R-PSH-5, R-SAV-4)
+//   RCPT       pending accounts (R-PSH-3), application mailboxes (R-TJP-2), outsiders to
+//              internal-only lists (R-MYO-6): that recipient is refused, 550 5.7.1
+//   header     From:/Sender: identity (R-SAV-9), remembered and answered at end of message
+//              a running send block (R-PSH-6: 450 4.7.1 until <UTC>)
+//   EOM        the refusal remembered from the headers, the counted size (552 5.3.4), the
+//              subject block list (R-TJP-3: 550 5.7.1, or quarantine = Postfix hold queue),
+//              then the send cap counts the message (or its recipients) and may start a
+//              block; a quarantined message counts like a sent one
+// Rules: R-TJP-4, R-SAV-9, R-PSH-5, R-SAV-4, R-MYO-7, R-PSH-9 (trusted relays), R-TJP-3.
 // Threading: libmilter calls one connection's steps one after another, never at once, so a
 // session has no lock; different sessions share only the config_holder (thread-safe).
 #pragma once
@@ -19,6 +31,11 @@
 #include <string_view>
 #include <vector>
 
+#include "core/policy/directory.hpp"
+#include "core/policy/send_cap.hpp"
+#include "core/store/counter_store.hpp"
+#include "core/util/clock.hpp"
+#include "core/policy/sender_identity.hpp"
 #include "core/policy/verdict.hpp"
 #include "milter/config_holder.hpp"
 
@@ -31,6 +48,13 @@ public:
     virtual ~macro_source() = default;
     // nullopt when the MTA did not send the macro; a macro may also be sent empty.
     virtual std::optional<std::string> get(std::string_view name) const = 0;
+};
+
+// What sessions share besides the config: all outlive every session; all thread-safe.
+struct services {
+    policy::directory* directory = nullptr;     // required
+    store::counter_store* counters = nullptr;   // null: no send caps (tests of other rules)
+    const clock* now = nullptr;                 // required
 };
 
 struct connection_state {
@@ -48,6 +72,16 @@ struct message_state {
     std::vector<std::string> recipients;           // without <>, in RCPT order
     std::uint64_t header_bytes = 0;                // "Name: value\r\n" per header
     std::uint64_t body_bytes = 0;                  // body as the MTA sent it (CRLF lines)
+    policy::client_kind client = policy::client_kind::outside;
+    std::optional<policy::account> account;        // the authenticated account, once found
+    std::optional<policy::verdict> header_refusal; // first refusal found in the headers
+    // R-TJP-3: the raw Subject header values (every Subject: a second one must not hide a
+    // blocked first), at most mail::max_rfc2047_input bytes in all; decoded and matched at
+    // end of message against the snapshot's subject block list.
+    std::vector<std::string> subjects;
+    bool subjects_truncated = false;               // more than the bound came (logged)
+    std::string cap_key;                           // the account's send-cap key, if capped
+    policy::cap_params cap;                        // its cap (limit > 0 when capped)
 
     // Headers + the empty line that ends them + body, saturating at UINT64_MAX.
     std::uint64_t size() const;
@@ -62,8 +96,10 @@ std::string_view strip_angle_brackets(std::string_view path);
 
 class session {
 public:
-    // Both must outlive the session. The macros are read during each step only.
-    session(const config_holder& config, const macro_source& macros);
+    // All must outlive the session. The macros are read during each step only; the
+    // directory (usually a policy::cached_directory) answers account lookups, the counter
+    // store keeps the send caps (R-PSH-6).
+    session(const config_holder& config, const macro_source& macros, const services& shared);
 
     policy::verdict connect(std::string_view client_name,
                             std::optional<std::string_view> client_addr);
@@ -75,7 +111,8 @@ public:
     policy::verdict data();
     policy::verdict header(std::string_view name, std::string_view value);
     policy::verdict body(std::span<const unsigned char> chunk);
-    // Decides, logs the message's audit line and forgets the message.
+    // Decides, logs the message's audit line and forgets the message. A quarantine verdict
+    // (R-TJP-3) means: accept, and have the MTA hold the message (smfi_quarantine).
     policy::verdict end_of_message();
     // The message was given up (RSET, a later milter or the client dropped it).
     void abort();
@@ -91,9 +128,20 @@ private:
     // protocol bug): the shim logs it and tempfails, nothing is accepted by mistake.
     message_state& require_message(std::string_view step);
     const log::logger& log() const;
+    // Logs the message's audit line with `decision` (and its rule and reply when refused).
+    void audit(const message_state& m, const policy::verdict& decision);
+    // A refusal of the whole message at `step`: audit line, then the message is forgotten.
+    policy::verdict refuse_message(const policy::verdict& v);
+    // A refusal of one recipient: logged (queue id, login, recipient, rule); the message
+    // goes on with the others.
+    policy::verdict refuse_recipient(const message_state& m, std::string_view address,
+                                     const policy::verdict& v);
+    // R-TJP-3: the verdict of the subject block list for the message (accept when none).
+    policy::verdict check_subjects(const message_state& m);
 
     const config_holder& config_;
     const macro_source& macros_;
+    const services& shared_;
     std::shared_ptr<const runtime_config> connection_config_;  // for lines outside a message
     connection_state connection_;
     std::optional<message_state> message_;

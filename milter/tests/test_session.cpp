@@ -40,7 +40,10 @@ struct fixture {
     std::shared_ptr<log::capture_sink> sink = std::make_shared<log::capture_sink>();
     config_holder holder{runtime_with(sink)};
     fake_macros macros;
-    session s{holder, macros};
+    policy::login_only_directory directory;
+    fake_clock clock;
+    services shared{&directory, nullptr, &clock};
+    session s{holder, macros, shared};
 
     // One message with `body` as its only body chunk and one "Subject: hi" header.
     void send(std::string_view from, std::vector<std::string_view> rcpts,
@@ -87,7 +90,12 @@ TEST_CASE("R-TJP-4: milter session keeps hostile values on one sanitised line") 
     CHECK(f.s.connect("x", "192.0.2.9").is_accept());
     f.macros.values["i"] = "Q1\r\nQ2: verdict=reject";
     f.macros.values["{auth_authen}"] = "eve\nauth=admin";
-    f.send("<a@b\r\nfake: line>", {"<c@d>"}, "");
+    // A malformed sender from an authenticated client is refused at MAIL FROM (R-SAV-9);
+    // the refusal is the message's one audit line.
+    const auto v = f.s.mail_from("<a@b\r\nfake: line>", {});
+    CHECK(v.what == policy::action::reject);
+    CHECK(v.to_smtp_string() == "553 5.7.1 Sender address rejected: malformed address");
+    CHECK(f.s.message() == nullptr);
     const auto lines = f.sink->lines();
     REQUIRE(lines.size() == 1);
     CHECK(lines[0].find('\n') == std::string::npos);
@@ -96,7 +104,9 @@ TEST_CASE("R-TJP-4: milter session keeps hostile values on one sanitised line") 
     CHECK(lines[0].find("auth=eve?auth=admin ") != std::string::npos);
     CHECK(lines[0].find("from=a@b??fake: line ") != std::string::npos);
     // The real verdict is last, after every hostile value.
-    CHECK(lines[0].substr(lines[0].size() - 15) == " verdict=accept");
+    CHECK(lines[0].ends_with(
+        " verdict=reject rule=R-SAV-9 reply=\"553 5.7.1 Sender address rejected: malformed "
+        "address\""));
 }
 
 TEST_CASE("milter session: ESMTP SIZE= values, boundaries and bad input") {

@@ -2,7 +2,9 @@
 # integration tests. Source after test/servers/lib.sh.
 #
 #   milter_write_config DIR SOCKET [YAML...]  writes DIR/milter.yaml: log to stderr, the
-#                                             socket, user nobody, plus extra YAML lines
+#                                             socket, user nobody, plus extra YAML lines;
+#                                             send_cap.lmdb_path DIR/sendcap.lmdb unless a
+#                                             line is "send_cap:"
 #   milter_start DIR [SOCKET]                 runs the milter in the foreground (-f) on
 #                                             DIR/milter.yaml (written with SOCKET, default
 #                                             unix:DIR/run/milter.sock, if absent), its
@@ -27,6 +29,11 @@ milter_write_config() {
     echo "  socket: \"$socket\""
     echo "  user: nobody"
     for line in "$@"; do echo "$line"; done
+    # The send-cap counters live in DIR unless the caller configures send_cap itself.
+    case " $* " in
+      *" send_cap: "*) ;;
+      *) echo "send_cap:"; echo "  lmdb_path: \"$dir/sendcap.lmdb\"" ;;
+    esac
   } > "$dir/milter.yaml"
 }
 
@@ -42,7 +49,8 @@ milter_start() {
   "$MILTER_BIN" -f -c "$dir/milter.yaml" < /dev/null > "$dir/milter.out" 2> "$MILTER_LOG" &
   MILTER_PID=$!
   mw_on_exit "mw_kill_pid $MILTER_PID 15"
-  for ((i = 0; i < 200; i++)); do
+  # Up to 60 s: a loaded CI machine may be slow; a milter that dies ends the wait at once.
+  for ((i = 0; i < 1200; i++)); do
     grep -q ": info: started mailwarden-milter" "$MILTER_LOG" 2>/dev/null && break
     kill -0 "$MILTER_PID" 2>/dev/null || break
     sleep 0.05
