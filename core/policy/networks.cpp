@@ -1,5 +1,6 @@
 // networks.cpp: client network lists (see networks.hpp). Rules: R-PSH-9, R-SAV-9.
 #include "core/policy/networks.hpp"
+#include "core/util/text.hpp"
 
 #include <arpa/inet.h>
 
@@ -62,13 +63,7 @@ bool network_list::contains(std::string_view address) const {
 
 network_parse_result parse_network_list(std::string_view text) {
     network_list out;
-    std::size_t pos = 0;
-    while (pos < text.size()) {
-        std::size_t end = text.find_first_of(" ,\t", pos);
-        if (end == std::string_view::npos) end = text.size();
-        const std::string_view item = text.substr(pos, end - pos);
-        pos = end + 1;
-        if (item.empty()) continue;
+    for (const std::string_view item : mailwarden::text::split_list(text)) {
         const std::size_t slash = item.find('/');
         auto n = parse_address(item.substr(0, slash));
         if (!n) return {std::nullopt, fmt::format("\"{}\" is not an IP address or network", item)};

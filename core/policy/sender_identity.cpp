@@ -1,5 +1,6 @@
 // sender_identity.cpp: R-SAV-9 sender identity decisions (see sender_identity.hpp).
 #include "core/policy/sender_identity.hpp"
+#include "core/util/text.hpp"
 
 #include <algorithm>
 
@@ -40,13 +41,7 @@ std::optional<std::string> address_key(std::string_view address) {
 
 domain_list_result parse_domain_list(std::string_view text) {
     domain_list_result out;
-    std::size_t pos = 0;
-    while (pos < text.size()) {
-        std::size_t end = text.find_first_of(" ,\t", pos);
-        if (end == std::string_view::npos) end = text.size();
-        const std::string_view item = text.substr(pos, end - pos);
-        pos = end + 1;
-        if (item.empty()) continue;
+    for (const std::string_view item : mailwarden::text::split_list(text)) {
         auto d = mail::normalize_domain(item);
         if (!d) {
             out.error = fmt::format("\"{}\" is not a domain: {}", item, d.err().message);
