@@ -5,11 +5,13 @@
 #pragma once
 
 #include <chrono>
+#include <memory>
 #include <optional>
 #include <ostream>
 #include <string>
 #include <vector>
 
+#include "core/store/counter_store.hpp"
 #include "provisioner/context.hpp"
 
 namespace mailwarden::provisioner {
@@ -77,6 +79,19 @@ struct password_options {
     bool generate = false;    // make one, show it once
 };
 void user_passwd(context& ctx, const std::string& who, const password_options& o);
+// R-PSH-3: every pending account whose activation mail the counter store recorded becomes
+// active; the record is then cleared, so a second run changes nothing.
+void user_activate_pending(context& ctx);
+
+// sendcap.cpp (R-PSH-6): the milter's counter store, keyed as the milter keys it.
+// The configured store (send_cap.*); command_error(69) when it cannot be opened.
+std::unique_ptr<store::counter_store> open_store(const context& ctx);
+// Connects to the directory when it can; false (and a note) when not.
+bool try_connect(context& ctx);
+// `directory`: the connection is up (alias resolution and the LDAP limit override).
+void sendcap_show(context& ctx, const std::string& address, bool directory);
+void sendcap_reset(context& ctx, const std::string& address, bool directory);
+void sendcap_blocked(context& ctx);
 
 // alias.cpp (R-SAV-6, R-TJP-1)
 // The DN owning address as mail or alias anywhere below the base (tombstones too).

@@ -1,5 +1,5 @@
 // main.cpp: the `mailwarden` provisioner CLI: global options (-c, --json, --check,
-// --check-config) and dispatch to the nouns (directory, tenant, user; more to come).
+// --check-config) and dispatch to the nouns (directory, tenant, user, alias, sendcap).
 // Exit codes follow sysexits(3): 0 ok, 64 usage, 65 bad data, 69 directory unavailable,
 // 75 temporary failure, 77 permission denied, 78 configuration error.
 // Security: run by administrators and Ansible; passwords never come from argv (stdin, a
@@ -134,6 +134,24 @@ int main(int argc, char** argv) {
     user_passwd->add_flag("--password-stdin", popt.from_stdin, "read it from standard input");
     user_passwd->add_flag("--generate", popt.generate, "generate one and show it once");
 
+    auto* user_activate_pending = user->add_subcommand(
+        "activate-pending",
+        "activate every pending account whose activation mail the milter saw (R-PSH-3)");
+
+    // sendcap (R-PSH-6): the milter's counter store.
+    auto* sendcap = app.add_subcommand("sendcap", "daily send cap counts and blocks (R-PSH-6)");
+    sendcap->require_subcommand(1);
+    std::string cap_address;
+    auto* sendcap_show = sendcap->add_subcommand(
+        "show", "count in the window, limit, remaining allowance, block end (UTC)");
+    sendcap_show->add_option("address", cap_address, "the account's address or alias")
+        ->required();
+    auto* sendcap_reset =
+        sendcap->add_subcommand("reset", "lift the block and clear the counts");
+    sendcap_reset->add_option("address", cap_address, "the account's address or alias")
+        ->required();
+    auto* sendcap_blocked = sendcap->add_subcommand("blocked", "every account blocked now");
+
     user_add->add_flag("--with-alias", uopt.with_alias, "also a first.last alias (R-SAV-6)");
 
     // alias
@@ -201,6 +219,24 @@ int main(int argc, char** argv) {
             if (!t) return fail(mw::ex_usage, "--now takes YYYYMMDDhhmmssZ");
             now = *t;
         }
+        // sendcap works from the store alone: the directory only adds the limit override
+        // and alias resolution, and lifting a block must not wait for LDAP.
+        if (sendcap_blocked->parsed()) {
+            mw::sendcap_blocked(ctx);
+        } else if (sendcap_show->parsed()) {
+            const bool reachable = mw::try_connect(ctx);
+            mw::sendcap_show(ctx, cap_address, reachable);
+        } else if (sendcap_reset->parsed()) {
+            const bool reachable = mw::try_connect(ctx);
+            mw::sendcap_reset(ctx, cap_address, reachable);
+        }
+        if (sendcap->parsed()) {
+            if (json)
+                std::cout << mw::to_json(ctx.out, check) << "\n";
+            else
+                mw::print_text(ctx.out, check, std::cout);
+            return 0;
+        }
         ctx.connect();
         if (export_cmd->parsed()) {
             mw::export_ldif(ctx, std::cout);
@@ -231,6 +267,8 @@ int main(int argc, char** argv) {
             mw::user_purge(ctx, now);
         else if (user_passwd->parsed())
             mw::user_passwd(ctx, who, popt);
+        else if (user_activate_pending->parsed())
+            mw::user_activate_pending(ctx);
         else if (alias_add->parsed())
             mw::alias_add(ctx, who, alias_address, alias_generate);
         else if (alias_remove->parsed())

@@ -1,11 +1,12 @@
 // user_manage.cpp: `mailwarden user list|modify|block|unblock|activate|delete|restore|purge|
-// ensure|passwd`. Every change goes through diff_entry, so --check prints exactly what a
+// ensure|passwd|activate-pending`. Every change goes through diff_entry, so --check prints exactly what a
 // real run would write and an already-applied request writes nothing ("changed": false).
 // Status is kept apart from login locking: block only stops sending (R-TJP-5, R-PSH-6);
 // delete leaves a hidden tombstone whose login and aliases stay reserved until purge
 // (R-MYO-4); passwords go through the RFC 3062 password modify operation, so the server
 // hashes them, and never come from argv (stdin, a file, or generated and shown once).
-// Rules: R-PSH-1, R-PSH-3, R-TJP-5, R-SAV-11, R-MYO-2, R-MYO-4, R-MYO-5, R-MYO-9.
+// Rules: R-PSH-1, R-PSH-3 (activate-pending), R-TJP-5, R-SAV-11, R-MYO-2, R-MYO-4, R-MYO-5,
+// R-MYO-9.
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -18,6 +19,8 @@
 
 #include "core/account/password_policy.hpp"
 #include "core/ldap/filter.hpp"
+#include "core/policy/send_cap.hpp"
+#include "core/policy/sender_identity.hpp"
 #include "provisioner/commands.hpp"
 #include "provisioner/diff.hpp"
 #include "provisioner/validate.hpp"
@@ -264,6 +267,43 @@ void user_set_status(context& ctx, const std::string& who, const std::string& ve
         want = st.active;
     }
     apply(ctx, e, {{ctx.settings.attributes.status, {want}}});
+}
+
+// R-PSH-3: the milter records the activation mail of a pending account in the counter
+// store (it never writes LDAP); this applies those records. LDAP is written first and the
+// record cleared after, so a failure between the two leaves an active account and a stale
+// record, which the pending filter ignores: nothing is ever applied twice.
+void user_activate_pending(context& ctx) {
+    const auto& a = ctx.settings.attributes;
+    const auto& st = ctx.settings.account_status;
+    // As the milter finds accounts: anywhere below the base.
+    ldap::search_request q{.base = ctx.where.base,
+                           .scope = ldap::search_scope::subtree,
+                           .filter = ldap::and_({ldap::eq(a.status, st.pending), ldap::present(a.mail)}),
+                           .attributes = {a.mail, a.status},
+                           .page_size = ctx.settings.ldap.page_size};
+    const ldap::search_result r = ctx.conn.search(q);
+    ctx.require(r, "searching pending accounts");
+    const auto counters = open_store(ctx);
+    std::size_t waiting = 0;
+    for (const auto& e : r.entries) {
+        const std::string& mail = e.get(a.mail).front();
+        const std::string key = policy::address_key(mail).value_or(mail);  // the milter's key
+        std::string error;
+        const auto seen = counters->activation_seen(key, error);
+        if (!seen) throw command_error(ex_unavailable, "counter store: " + error);
+        if (*seen == 0) {
+            ++waiting;
+            continue;
+        }
+        apply(ctx, e, {{a.status, {st.active}}});
+        ctx.out.entries.back().extra["activation_seen"] = policy::format_utc(*seen);
+        if (!ctx.check && !counters->clear_activation(key, error))
+            throw command_error(ex_unavailable, "counter store: " + error);
+    }
+    if (waiting > 0)
+        ctx.out.notes.push_back(std::to_string(waiting) +
+                                " pending account(s) have not sent their activation mail yet");
 }
 
 void user_delete(context& ctx, const std::string& who, std::chrono::sys_seconds now) {

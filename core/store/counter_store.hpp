@@ -8,6 +8,8 @@
 // Rules: R-PSH-6 (counts, blocks), R-PSH-3 (activation mail seen).
 // Failure: every call returns ok=false with a reason when the store cannot answer; callers
 // answer milter.on_dependency_failure (never an accept).
+// Admin side (`mailwarden sendcap`, `mailwarden user activate-pending`): list_blocked and
+// clear_activation, so the CLI needs nothing backend-specific.
 // Threads: implementations are safe to call from every libmilter thread.
 #pragma once
 
@@ -16,6 +18,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/config/config.hpp"
 #include "core/policy/send_cap.hpp"
@@ -47,6 +50,19 @@ public:
     // When the activation mail of `key` was seen: the time, 0 if never; nullopt on failure.
     virtual std::optional<std::int64_t> activation_seen(std::string_view key,
                                                         std::string& error) = 0;
+    // R-PSH-3: forget the activation mark of `key` once the provisioner applied it, so a
+    // second `activate-pending` does nothing. true when gone (or never there).
+    virtual bool clear_activation(std::string_view key, std::string& error) = 0;
+
+    // R-PSH-6: every key whose block is still running at `now`, with its end, sorted by
+    // key (`mailwarden sendcap blocked`). Reads only; nullopt on failure.
+    struct blocked_key {
+        std::string key;
+        std::int64_t blocked_until = 0;
+        bool operator==(const blocked_key&) const = default;
+    };
+    virtual std::optional<std::vector<blocked_key>> list_blocked(std::int64_t now,
+                                                                 std::string& error) = 0;
 };
 
 // The configured backend (send_cap.store). LMDB creates its file if missing. Throws

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <stdexcept>
 
 namespace mailwarden::store {
@@ -164,6 +165,60 @@ std::optional<std::int64_t> lmdb_store::activation_seen(std::string_view key,
     else error = "corrupt activation record";
     mdb_txn_abort(txn);
     return out;
+}
+
+bool lmdb_store::clear_activation(std::string_view key, std::string& error) {
+    const std::string k = activation_key(key);
+    MDB_txn* txn = nullptr;
+    int rc = mdb_txn_begin(state_->env, nullptr, 0, &txn);
+    if (rc == 0) {
+        MDB_val kv{k.size(), const_cast<char*>(k.data())};
+        rc = mdb_del(txn, state_->dbi, &kv, nullptr);
+        if (rc == MDB_NOTFOUND) rc = 0;  // already gone: the wanted end state
+        if (rc == 0) rc = mdb_txn_commit(txn);
+        else mdb_txn_abort(txn);
+    }
+    if (rc != 0) error = lmdb_error("clear activation", rc);
+    return rc == 0;
+}
+
+// One read transaction over every key: a consistent snapshot that never blocks the
+// milter's writers (LMDB readers and writers do not wait for each other).
+std::optional<std::vector<counter_store::blocked_key>> lmdb_store::list_blocked(
+    std::int64_t now, std::string& error) {
+    MDB_txn* txn = nullptr;
+    int rc = mdb_txn_begin(state_->env, nullptr, MDB_RDONLY, &txn);
+    if (rc != 0) {
+        error = lmdb_error("txn_begin", rc);
+        return std::nullopt;
+    }
+    MDB_cursor* cur = nullptr;
+    if ((rc = mdb_cursor_open(txn, state_->dbi, &cur)) != 0) {
+        mdb_txn_abort(txn);
+        error = lmdb_error("cursor_open", rc);
+        return std::nullopt;
+    }
+    std::vector<blocked_key> out;
+    MDB_val k{}, v{};
+    for (rc = mdb_cursor_get(cur, &k, &v, MDB_FIRST); rc == 0;
+         rc = mdb_cursor_get(cur, &k, &v, MDB_NEXT)) {
+        const std::string_view key(static_cast<const char*>(k.mv_data), k.mv_size);
+        if (key.starts_with('\x01')) continue;  // activation marks, not counters
+        policy::cap_record r;
+        if (!policy::decode({static_cast<const char*>(v.mv_data), v.mv_size}, r)) {
+            error = "corrupt record";
+            break;
+        }
+        if (r.blocked_until > now) out.push_back({std::string(key), r.blocked_until});
+    }
+    mdb_cursor_close(cur);
+    mdb_txn_abort(txn);
+    if (!error.empty()) return std::nullopt;
+    if (rc != MDB_NOTFOUND) {
+        error = lmdb_error("cursor_get", rc);
+        return std::nullopt;
+    }
+    return out;  // LMDB keys come sorted by bytes already
 }
 
 }  // namespace mailwarden::store

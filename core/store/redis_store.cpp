@@ -7,6 +7,7 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <charconv>
 #include <stdexcept>
 #include <vector>
@@ -255,6 +256,92 @@ std::optional<std::int64_t> redis_store::activation_seen(std::string_view key,
         return std::nullopt;
     }
     return v;
+}
+
+bool redis_store::clear_activation(std::string_view key, std::string& error) {
+    if (std::string why = connect(); !why.empty()) {
+        error = "redis " + why;
+        return false;
+    }
+    std::lock_guard lock(mutex_);
+    const std::string k = state_->prefix + "activation:" + std::string(key);
+    reply_ptr r(static_cast<redisReply*>(redisCommand(state_->ctx, "DEL %b", k.data(), k.size())));
+    if (!r || r->type == REDIS_REPLY_ERROR) {
+        error = r ? "redis: " + std::string(r->str, r->len)
+                  : "redis: " + std::string(state_->ctx->errstr);
+        if (!r) state_->drop();
+        return false;
+    }
+    return true;
+}
+
+namespace {
+
+// The prefix as a SCAN MATCH pattern that matches itself literally, then anything.
+std::string literal_pattern(std::string_view prefix) {
+    std::string out;
+    for (const char c : prefix) {
+        if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') out += '\\';
+        out += c;
+    }
+    return out + "*";
+}
+
+}  // namespace
+
+// SCAN (never KEYS: that would stall every MTA sharing this Redis on a large key space)
+// over the prefix, then HGET u of each account hash. Activation marks (plain strings under
+// PREFIX "activation:") are skipped by name.
+std::optional<std::vector<counter_store::blocked_key>> redis_store::list_blocked(
+    std::int64_t now, std::string& error) {
+    if (std::string why = connect(); !why.empty()) {
+        error = "redis " + why;
+        return std::nullopt;
+    }
+    std::lock_guard lock(mutex_);
+    const std::string& prefix = state_->prefix;
+    const std::string pattern = literal_pattern(prefix);
+    const std::string activation = prefix + "activation:";
+    auto failed = [&](const redisReply* r) {
+        if (r == nullptr) error = "redis: " + std::string(state_->ctx->errstr);
+        else if (r->type == REDIS_REPLY_ERROR) error = "redis: " + std::string(r->str, r->len);
+        else error = "redis: unexpected SCAN reply";
+        if (!r) state_->drop();
+        return std::nullopt;
+    };
+    std::vector<blocked_key> out;
+    std::string cursor = "0";
+    do {
+        reply_ptr r(static_cast<redisReply*>(
+            redisCommand(state_->ctx, "SCAN %b MATCH %b COUNT 500", cursor.data(), cursor.size(),
+                         pattern.data(), pattern.size())));
+        if (!r || r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+            r->element[0]->type != REDIS_REPLY_STRING || r->element[1]->type != REDIS_REPLY_ARRAY)
+            return failed(r.get());
+        cursor.assign(r->element[0]->str, r->element[0]->len);
+        const redisReply* keys = r->element[1];
+        for (std::size_t i = 0; i < keys->elements; ++i) {
+            const std::string k(keys->element[i]->str, keys->element[i]->len);
+            if (k.starts_with(activation)) continue;
+            reply_ptr u(static_cast<redisReply*>(
+                redisCommand(state_->ctx, "HGET %b u", k.data(), k.size())));
+            if (!u) return failed(nullptr);
+            if (u->type != REDIS_REPLY_STRING) continue;  // no block, expired, or not a hash
+            std::int64_t until = 0;
+            const auto [p, ec] = std::from_chars(u->str, u->str + u->len, until);
+            if (ec != std::errc{} || p != u->str + u->len) {
+                error = "corrupt record";
+                return std::nullopt;
+            }
+            // A block that ended stays in the hash until the next script run prunes it.
+            if (until > now) out.push_back({k.substr(prefix.size()), until});
+        }
+    } while (cursor != "0");
+    // SCAN may return a key twice (rehashing); sort and drop the repeats.
+    std::sort(out.begin(), out.end(),
+              [](const blocked_key& a, const blocked_key& b) { return a.key < b.key; });
+    out.erase(std::unique(out.begin(), out.end()), out.end());
+    return out;
 }
 
 std::unique_ptr<counter_store> open_counter_store(const config::send_cap_settings& s) {

@@ -33,6 +33,9 @@ public:
     bool record_activation(std::string_view key, std::int64_t now, std::string& error) override;
     std::optional<std::int64_t> activation_seen(std::string_view key,
                                                 std::string& error) override;
+    bool clear_activation(std::string_view key, std::string& error) override;
+    std::optional<std::vector<blocked_key>> list_blocked(std::int64_t now,
+                                                         std::string& error) override;
     // Connects now; "" when it worked, else why not.
     std::string connect();
 

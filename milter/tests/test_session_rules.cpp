@@ -71,6 +71,17 @@ public:
         auto it = activations.find(std::string(key));
         return it == activations.end() ? 0 : it->second;
     }
+    bool clear_activation(std::string_view key, std::string&) override {
+        activations.erase(std::string(key));
+        return !down;
+    }
+    std::optional<std::vector<blocked_key>> list_blocked(std::int64_t now,
+                                                         std::string&) override {
+        std::vector<blocked_key> out;
+        for (const auto& [k, r] : records)
+            if (r.blocked_until > now) out.push_back({k, r.blocked_until});
+        return out;
+    }
     std::map<std::string, policy::cap_record> records;
     std::map<std::string, std::int64_t> activations;
     bool down = false;

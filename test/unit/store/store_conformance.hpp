@@ -105,6 +105,35 @@ inline void run_store_conformance(const store_factory& make, const std::string& 
         s.reset();
         auto again = make();
         CHECK(again->activation_seen(alice, error) == std::optional<std::int64_t>{t0 + 5});
+        // `user activate-pending` clears it once applied; clearing twice is fine.
+        REQUIRE(again->clear_activation(alice, error));
+        CHECK(again->activation_seen(alice, error) == std::optional<std::int64_t>{0});
+        CHECK(again->clear_activation(alice, error));
+    }
+    SUBCASE("R-PSH-6: list_blocked names running blocks only, never activation marks") {
+        std::string error;
+        const std::string bob = key_prefix + "bob@example.org";
+        const std::string carol = key_prefix + "carol@example.org";
+        for (int i = 0; i < 4; ++i) (void)must(s->check_and_add(bob, p, t0, 1));   // blocked
+        for (int i = 0; i < 4; ++i) (void)must(s->check_and_add(alice, p, t0, 1)); // blocked
+        (void)must(s->check_and_add(carol, p, t0, 1));  // counted, not blocked
+        REQUIRE(s->record_activation(carol, t0, error));
+        auto mine = [&](std::int64_t now) {
+            const auto all = s->list_blocked(now, error);
+            INFO("store error: " << error);
+            REQUIRE(all.has_value());
+            std::vector<store::counter_store::blocked_key> out;  // other runs share Redis
+            for (const auto& b : *all)
+                if (b.key.starts_with(key_prefix)) out.push_back(b);
+            return out;
+        };
+        const std::vector<store::counter_store::blocked_key> both{
+            {alice, t0 + p.block_duration}, {bob, t0 + p.block_duration}};
+        CHECK(mine(t0 + 1) == both);
+        CHECK(mine(t0 + p.block_duration).empty());  // ended: not listed
+        CHECK(s->reset(bob).ok);
+        CHECK(mine(t0 + 1) ==
+              std::vector<store::counter_store::blocked_key>{{alice, t0 + p.block_duration}});
     }
     SUBCASE("R-PSH-6: check-and-increment is atomic under 8 threads") {
         policy::cap_params big = p;
