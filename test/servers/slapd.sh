@@ -212,6 +212,12 @@ _slapd_kill() {
   rm -f "$dir/slapd.pid"
 }
 
+# slapd_ldapadd [LDAPADD ARGS...]: ldapadd as the admin of the running slapd ($SLAPD_* env),
+# LDIF on stdin; quiet unless it fails.
+slapd_ldapadd() {
+  ldapadd -x -H "$SLAPD_URI" -D "$SLAPD_ADMIN_DN" -y "$SLAPD_ADMIN_PW_FILE" "$@" > /dev/null
+}
+
 # slapd_pause DIR: stop the server (by its PID), keep its data and port.
 slapd_pause() {
   local dir=${1:?usage: slapd_pause DIR}

@@ -161,3 +161,10 @@ PY
 mwq_quota_get() {
   doveadm -c "$DOVECOT_CONF" quota get -u "$1" 2>&1
 }
+
+# mwq_start_slapd: a slapd for this test with the test-only quota schema loaded
+# (mwq-test-schema.ldif: the mw* quota attributes as docs/SCHEMA.md names them).
+mwq_start_slapd() {
+  SLAPD_EXTRA_SCHEMA="$MW_SOURCE_DIR/test/integration/dovecot/mwq-test-schema.ldif" \
+    slapd_start "$(mw_mktemp_dir slapd)"
+}

@@ -21,8 +21,7 @@ source "$MW_SOURCE_DIR/test/servers/postfix.sh"
 source "$MW_SOURCE_DIR/test/integration/dovecot/common.sh"
 
 so=$(mwq_plugin_so)
-SLAPD_EXTRA_SCHEMA="$MW_SOURCE_DIR/test/integration/dovecot/mwq-test-schema.ldif" \
-  slapd_start "$(mw_mktemp_dir slapd)"
+mwq_start_slapd
 entry() {  # UID [ATTR: VALUE...]
   local uid=$1
   shift
@@ -41,7 +40,7 @@ entry() {  # UID [ATTR: VALUE...]
   entry small 'mwQuotaBytes: 20000'
   entry zero 'mwQuotaBytes: 0' 'mwQuotaMessages: 0'
   entry absent
-} | ldapadd -x -H "$SLAPD_URI" -D "$SLAPD_ADMIN_DN" -y "$SLAPD_ADMIN_PW_FILE" > /dev/null
+} | slapd_ldapadd
 mw_pass "the users are in slapd (test-only schema for the quota attributes)"
 
 dir=$(mw_mktemp_dir dovecot)

@@ -11,8 +11,7 @@ source "$MW_SOURCE_DIR/test/servers/dovecot.sh"
 source "$MW_SOURCE_DIR/test/integration/dovecot/common.sh"
 
 so=$(mwq_plugin_so)
-SLAPD_EXTRA_SCHEMA="$MW_SOURCE_DIR/test/integration/dovecot/mwq-test-schema.ldif" \
-  slapd_start "$(mw_mktemp_dir slapd)"
+mwq_start_slapd
 entry() {  # UID [ATTR: VALUE...]
   local uid=$1 a
   shift
@@ -28,7 +27,7 @@ entry() {  # UID [ATTR: VALUE...]
   entry mo20 'quota: 20000000' 'lang: ru'
   entry mozero 'quota: 0'
   entry moabsent
-} | ldapadd -x -H "$SLAPD_URI" -D "$SLAPD_ADMIN_DN" -y "$SLAPD_ADMIN_PW_FILE" > /dev/null
+} | slapd_ldapadd
 
 dir=$(mw_mktemp_dir dovecot)
 qs_port=$(mw_free_port)

@@ -12,9 +12,8 @@ source "$MW_SOURCE_DIR/test/servers/dovecot.sh"
 source "$MW_SOURCE_DIR/test/integration/dovecot/common.sh"
 
 so=$(mwq_plugin_so)
-SLAPD_EXTRA_SCHEMA="$MW_SOURCE_DIR/test/integration/dovecot/mwq-test-schema.ldif" \
-  slapd_start "$(mw_mktemp_dir slapd)"
-ldapadd -x -H "$SLAPD_URI" -D "$SLAPD_ADMIN_DN" -y "$SLAPD_ADMIN_PW_FILE" > /dev/null <<LDIF
+mwq_start_slapd
+slapd_ldapadd <<LDIF
 dn: ou=people,$SLAPD_SUFFIX
 objectClass: organizationalUnit
 ou: people
