@@ -12,7 +12,7 @@ source "$MW_SOURCE_DIR/test/integration/dovecot/common.sh"
 
 so=$(mwq_plugin_so)
 slapd_start "$(mw_mktemp_dir slapd)"
-ldapadd -x -H "$SLAPD_URI" -D "$SLAPD_ADMIN_DN" -y "$SLAPD_ADMIN_PW_FILE" > /dev/null <<LDIF
+slapd_ldapadd <<LDIF
 dn: ou=people,$SLAPD_SUFFIX
 objectClass: organizationalUnit
 ou: people

@@ -18,7 +18,7 @@ rules_start_ldap() {
   local dir=$1
   SLAPD_EXTRA_SCHEMA="$MW_SOURCE_DIR/test/integration/postfix/mw-milter-test-schema.ldif" \
     SLAPD_UNIQUE_ATTRS="mail mwAlias" slapd_start "$dir"
-  ldapadd -x -H "$SLAPD_URI" -D "$SLAPD_ADMIN_DN" -y "$SLAPD_ADMIN_PW_FILE" > /dev/null <<LDIF
+  slapd_ldapadd <<LDIF
 dn: ou=people,$SLAPD_SUFFIX
 objectClass: organizationalUnit
 ou: people

@@ -16,7 +16,7 @@ source "$MW_SOURCE_DIR/test/integration/postfix/rules_lib.sh"
 dir=$(mw_mktemp_dir milter-internal)
 [ -n "${MW_KEEP:-}" ] || mw_on_exit "rm -rf $(printf '%q' "$dir")"
 rules_start_ldap "$dir/slapd"
-ldapadd -x -H "$SLAPD_URI" -D "$SLAPD_ADMIN_DN" -y "$SLAPD_ADMIN_PW_FILE" > /dev/null <<LDIF
+slapd_ldapadd <<LDIF
 dn: uid=app,ou=people,$SLAPD_SUFFIX
 objectClass: inetOrgPerson
 objectClass: mailwardenAccount
