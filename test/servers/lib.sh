@@ -36,8 +36,14 @@ _mw_run_exit_hooks() {
 # mw_mktemp_dir NAME: a fresh directory for one server, traversable by service users.
 mw_mktemp_dir() {
   local base=${MW_TEST_STATE:-/tmp}
-  mkdir -p "$base"
-  chmod 755 "$base"
+  # Only a state directory of our own is opened up: chmod 755 on /tmp itself would drop
+  # its sticky, world-writable mode and break every other program on the machine.
+  if [ ! -d "$base" ]; then
+    mkdir -p "$base"
+    chmod 755 "$base"
+  elif [ -O "$base" ] && [ "$base" != /tmp ] && [ "$base" != /var/tmp ]; then
+    chmod a+rx "$base"
+  fi
   local d
   d=$(mktemp -d "$base/$1.XXXXXX")
   chmod 755 "$d"

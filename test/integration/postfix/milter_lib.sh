@@ -58,6 +58,11 @@ milter_start() {
   if ! grep -q ": info: started mailwarden-milter" "$MILTER_LOG"; then
     echo "milter did not start; its log:" >&2
     cat "$MILTER_LOG" >&2
+    if ! kill -0 "$MILTER_PID" 2>/dev/null; then
+      local status=0
+      wait "$MILTER_PID" 2>/dev/null || status=$?
+      echo "milter exit status $status (>128: killed by signal $((status - 128)))" >&2
+    fi
     return 1
   fi
   case "$socket" in
