@@ -5,7 +5,8 @@
 // shared_ptr). The logger travels with the settings it was built from (log.level,
 // log.target). No libmilter include: sessions built on it are unit-tested without it.
 // Rules: none of its own; every rule reads its settings through a snapshot (R-TJP-3: the
-// subject block list travels in the snapshot, so a reload swaps it with the config).
+// subject block list travels in the snapshot, so a reload swaps it with the config; the
+// limits per class and domain too).
 #pragma once
 
 #include <atomic>
@@ -13,6 +14,7 @@
 #include <utility>
 
 #include "core/config/config.hpp"
+#include "core/policy/limits.hpp"
 #include "core/policy/sender_identity.hpp"
 #include "core/policy/subject_rules.hpp"
 #include "core/util/log.hpp"
@@ -25,6 +27,9 @@ struct runtime_config {
     // Derived once per snapshot from settings.sender (lists parsed, domains normalised):
     // make_runtime_config fills it; a default one checks identity with no local domains.
     policy::sender_policy sender{};
+    // Derived from limits.*, send_cap.daily_limit, class_limits and domain_limits (domains
+    // normalised): which limits apply to whom (core/policy/limits.hpp).
+    policy::limit_policy limits{};
     // R-TJP-3: the subject block list loaded with this snapshot (rules.subject_block_file);
     // null when the key is empty. Loaded by the caller (main.cpp), so a broken file fails
     // the whole (re)load and the running snapshot, rules included, stays.

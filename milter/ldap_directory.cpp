@@ -1,10 +1,14 @@
 // ldap_directory.cpp: account lookups over LDAP with a connection pool (see the header).
-// Rules: R-SAV-9, R-PSH-3, R-TJP-5, R-PSH-6, R-TJP-2, R-MYO-6.
-// Security: read-only searches; values are RFC 4515-escaped by ldap::eq, never pasted.
-// Failure: reconnect once per lookup, then temporary_failure; never an exception.
+// Rules: R-SAV-9, R-PSH-3 (and its status write), R-TJP-5, R-PSH-6, R-TJP-2, R-MYO-6,
+// R-PSH-5 / R-SAV-4 (class attribute).
+// Security: read-only searches; values are RFC 4515-escaped by ldap::eq, never pasted. The
+// status writer changes one attribute of one entry, by DN, with its own credential.
+// Failure: reconnect once per lookup or write, then temporary_failure / failed; never an
+// exception.
 #include "milter/ldap_directory.hpp"
 
 #include <fmt/format.h>
+#include <unistd.h>
 
 #include <charconv>
 
@@ -26,11 +30,13 @@ bool iequals(std::string_view a, std::string_view b) {
 std::optional<policy::account> to_account(const ldap::entry& e,
                                           const config::attribute_settings& names,
                                           const config::account_status_settings& words,
-                                          std::string* problem) {
+                                          std::string* problem, std::string_view class_attribute) {
     auto note = [&](std::string text) {
         if (problem != nullptr && problem->empty()) *problem = std::move(text);
     };
     policy::account a;
+    a.dn = e.dn;
+    if (!class_attribute.empty()) a.classes = e.get(class_attribute);
     const auto& mails = e.get(names.mail);
     if (!mails.empty()) a.mail = mails.front();
     a.aliases = e.get(names.alias);
@@ -76,8 +82,11 @@ std::optional<policy::account> to_account(const ldap::entry& e,
 }
 
 ldap_directory::ldap_directory(const config::settings& s, log::logger log)
-    : base_dn_(s.ldap.base_dn), names_(s.attributes), words_(s.account_status),
-      log_(std::move(log)) {
+    : base_dn_(s.ldap.base_dn),
+      names_(s.attributes),
+      words_(s.account_status),
+      log_(std::move(log)),
+      class_attribute_(s.classes.attribute) {
     options_.uri = s.ldap.uri;
     options_.bind_dn = s.ldap.bind_dn;
     options_.password_file = s.ldap.bind_password_file;
@@ -103,6 +112,11 @@ void ldap_directory::give_back(std::unique_ptr<ldap::connection> c) {
     idle_.push_back(std::move(c));
 }
 
+void ldap_directory::set_class_attribute(std::string name) {
+    std::lock_guard lock(mutex_);
+    class_attribute_ = std::move(name);
+}
+
 std::string ldap_directory::warm_up() {
     auto c = take();
     const ldap::result r = c->open(options_);
@@ -118,6 +132,12 @@ policy::lookup_result ldap_directory::search_with(ldap::connection& c, std::stri
     req.attributes = {names_.mail,           names_.alias,         names_.send_as,
                       names_.status,         names_.daily_send_limit, names_.internal_only,
                       names_.allowed_recipient, names_.list_policy, "objectClass"};
+    std::string class_attribute;
+    {
+        std::lock_guard lock(mutex_);
+        class_attribute = class_attribute_;
+    }
+    if (!class_attribute.empty()) req.attributes.push_back(class_attribute);
     req.size_limit = 2;  // more than one entry is an error we must see, not a list
     ldap::search_result r = c.search(req);
     if (r.what == ldap::status::ok) {
@@ -128,7 +148,7 @@ policy::lookup_result ldap_directory::search_with(ldap::connection& c, std::stri
             return policy::lookup_result::temporary("address is not unique in the directory");
         }
         std::string problem;
-        auto a = to_account(r.entries.front(), names_, words_, &problem);
+        auto a = to_account(r.entries.front(), names_, words_, &problem, class_attribute);
         if (!problem.empty())
             log_.warning("ldap: {}: {}: {}", log::untrusted{r.entries.front().dn},
                          log::untrusted{key}, problem);
@@ -168,6 +188,64 @@ policy::lookup_result ldap_directory::lookup(std::string_view key) {
     }
     give_back(std::move(c));
     return out;
+}
+
+std::vector<ldap::modification> activation_changes(const std::string& status_attribute,
+                                                   const std::string& pending,
+                                                   const std::string& active) {
+    // DESIGN: "delete old value + add new value" in one modify works on OpenLDAP and 389ds
+    // alike and fails with rc 16 (no such value) when the old value is gone: a status an
+    // admin changed meanwhile is never overwritten.
+    return {{ldap::mod_op::remove, status_attribute, {pending}},
+            {ldap::mod_op::add, status_attribute, {active}}};
+}
+
+ldap_status_writer::ldap_status_writer(const config::settings& s, int secret_fd, log::logger log)
+    : status_attribute_(s.attributes.status),
+      pending_(s.account_status.pending),
+      active_(s.account_status.active),
+      secret_fd_(secret_fd),
+      log_(std::move(log)) {
+    options_.uri = s.ldap.uri;
+    options_.bind_dn = s.ldap.write_bind_dn;
+    // Read at every (re)connect through this process's own descriptor table, so it works
+    // after the privilege drop although the file it came from may be root's only.
+    options_.password_file = fmt::format("/proc/self/fd/{}", secret_fd);
+    options_.start_tls = s.ldap.start_tls;
+    options_.ca_file = s.ldap.ca_file;
+    options_.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(s.ldap.timeout);
+}
+
+ldap_status_writer::~ldap_status_writer() {
+    if (secret_fd_ >= 0) ::close(secret_fd_);
+}
+
+std::string ldap_status_writer::open() {
+    std::lock_guard lock(mutex_);
+    const ldap::result r = connection_.open(options_);
+    return r.is_ok() ? std::string{} : r.describe();
+}
+
+policy::activation_result ldap_status_writer::activate(const policy::account& a) {
+    const auto changes = activation_changes(status_attribute_, pending_, active_);
+    std::lock_guard lock(mutex_);
+    ldap::result r;
+    // Two tries: the connection may have died while idle (server restarted).
+    for (int attempt = 0; attempt < 2; ++attempt) {
+        if (!connection_.is_open() || attempt > 0) {
+            r = connection_.open(options_);
+            if (!r.is_ok()) continue;
+        }
+        r = connection_.modify(a.dn, changes);
+        if (r.what != ldap::status::temporary) break;
+    }
+    if (r.is_ok()) return {policy::activation_outcome::written, {}};
+    if (r.what == ldap::status::conflict || r.what == ldap::status::not_found)
+        return {policy::activation_outcome::not_pending, r.describe()};
+    if (r.what == ldap::status::temporary) connection_.close();  // afresh next time
+    log_.warning("ldap: status write of {} failed: {}", log::untrusted{a.dn},
+                 log::untrusted{r.describe()});
+    return {policy::activation_outcome::failed, r.describe()};
 }
 
 }  // namespace mailwarden::milter

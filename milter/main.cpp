@@ -8,10 +8,13 @@
 // Rules: R-TJP-4 (audit line per message, via session), R-MYO-12 (one milter in a chain),
 // R-SAV-9 (account directory), R-PSH-6 (counter store; a test-only clock offset), R-TJP-3
 // (subject block list loaded at start and on SIGHUP with the config; a broken file exits 78
-// at start and keeps the running rules on reload).
-// Security: starts as root only to open the socket, connect LDAP and create the LMDB files
-// for milter.user; then runs as milter.user/milter.group
-// and refuses to continue as root; writes nothing as root. Trusts nothing it is sent.
+// at start and keeps the running rules on reload), R-PSH-3 (the optional write connection
+// for activations, opened as root), R-PSH-5 / R-SAV-4 (classes.attribute follows reloads).
+// Security: starts as root only to open the socket, connect LDAP (and, with
+// ldap.write_bind_dn, the write connection, whose password is read as root into a memfd
+// for milter.user) and create the LMDB files for milter.user; then runs as
+// milter.user/milter.group and refuses to continue as root; writes nothing as root. Without
+// ldap.write_bind_dn it never reads or holds a write credential. Trusts nothing it is sent.
 // Failure: a bad config exits 78 (EX_CONFIG) before anything is opened; a failed reload
 // keeps the running config; while it is down, Postfix answers 451 4.7.1 itself
 // (milter_default_action = tempfail), so no mail is lost or let through unchecked.
@@ -137,6 +140,7 @@ struct directories {
     std::unique_ptr<policy::directory> inner;
     std::unique_ptr<policy::cached_directory> cached;
     policy::directory* use = nullptr;
+    ldap_directory* ldap = nullptr;  // the inner one, when LDAP is used (reload: classes)
 };
 
 directories make_directories(const config::settings& s, const log::logger& log,
@@ -156,6 +160,7 @@ directories make_directories(const config::settings& s, const log::logger& log,
     if (const std::string problem = ldap->warm_up(); !problem.empty())
         log.warning("ldap: cannot connect to {} yet: {}; lookups tempfail until it answers",
                     s.ldap.uri, log::untrusted{problem});
+    d.ldap = ldap.get();
     d.inner = std::move(ldap);
     d.cached = std::make_unique<policy::cached_directory>(*d.inner, now, s.ldap.cache_ttl,
                                                           s.ldap.negative_cache_ttl);
@@ -167,8 +172,42 @@ void print_errors(const config::load_result& r, const log::logger& log) {
     for (const auto& e : r.errors) log.error("{}", e.to_string());
 }
 
+// R-PSH-3: the write connection for activations, only when ldap.write_bind_dn is set
+// (else null: the milter holds no write credential). As root, before the privilege drop:
+// the password file may be root's only. An unreadable file is a configuration error;
+// LDAP being down is not (activations are recorded and left for activate-pending).
+std::unique_ptr<ldap_status_writer> make_status_writer(const config::settings& s,
+                                                       const account& user,
+                                                       const log::logger& log) {
+    if (s.ldap.write_bind_dn.empty()) return nullptr;
+    int secret = -1;
+    try {
+        secret = secret_memfd(s.ldap.write_bind_password_file, user);
+    } catch (const std::exception& e) {
+        throw std::runtime_error(fmt::format("ldap.write_bind_password_file: {}", e.what()));
+    }
+    auto writer = std::make_unique<ldap_status_writer>(s, secret, log);
+    if (const std::string problem = writer->open(); !problem.empty())
+        log.warning(
+            "ldap: write connection as {} not open yet: {}; activations are recorded "
+            "and written once it answers (R-PSH-3)",
+            s.ldap.write_bind_dn, log::untrusted{problem});
+    else
+        log.info("ldap: write connection as {} open: activations are written (R-PSH-3)",
+                 s.ldap.write_bind_dn);
+    return writer;
+}
+
+// What of ldap.* a reload cannot change: everything but status_cache_ttl, which every
+// message reads from its snapshot.
+bool ldap_needs_restart(config::ldap_settings before, config::ldap_settings after) {
+    before.status_cache_ttl = after.status_cache_ttl;
+    return before != after;
+}
+
 // SIGHUP: build and check a new config; swap it in only when it is whole.
-void reload(config_holder& holder, const std::string& path, policy::cached_directory* cache) {
+void reload(config_holder& holder, const std::string& path, const directories& dirs) {
+    policy::cached_directory* cache = dirs.cached.get();
     const auto old = holder.current();
     config::load_result loaded = config::load_file(path);
     if (!loaded.ok()) {
@@ -197,8 +236,10 @@ void reload(config_holder& holder, const std::string& path, policy::cached_direc
                        loaded.value->rules.subject_block_file, subjects.errors.size());
         return;
     }
-    if (loaded.value->ldap != old->settings.ldap)
-        old->log.warning("reload: ldap.* takes effect at the next restart");
+    if (ldap_needs_restart(old->settings.ldap, loaded.value->ldap))
+        old->log.warning("reload: ldap.* (but status_cache_ttl) takes effect at the next restart");
+    // classes.attribute: what the directory reads, before the cache is cleared below.
+    if (dirs.ldap != nullptr) dirs.ldap->set_class_attribute(loaded.value->classes.attribute);
     holder.replace(make_runtime(std::move(*loaded.value), std::move(subjects.rules)));
     if (cache != nullptr) cache->clear();
     holder.current()->log.info("reload: configuration loaded from {}", path);
@@ -208,7 +249,7 @@ void reload(config_holder& holder, const std::string& path, policy::cached_direc
 // smfi_main runs on its own thread so that the main thread (the one kill() delivers
 // process signals to first on Linux) can sigwait for them; libmilter's own signal thread
 // would stop the milter on SIGHUP instead of reloading.
-int serve(config_holder& holder, const std::string& path, policy::cached_directory* cache) {
+int serve(config_holder& holder, const std::string& path, const directories& dirs) {
     sigset_t signals;
     sigemptyset(&signals);
     sigaddset(&signals, SIGHUP);
@@ -233,7 +274,7 @@ int serve(config_holder& holder, const std::string& path, policy::cached_directo
         if (sigwait(&signals, &signal_number) != 0) continue;
         if (signal_number == SIGHUP) {
             try {
-                reload(holder, path, cache);
+                reload(holder, path, dirs);
             } catch (const std::exception& e) {
                 holder.current()->log.error("reload failed, keeping the running config: {}",
                                             log::untrusted{e.what()});
@@ -283,8 +324,10 @@ int run(const std::string& path, bool foreground) {
 
     const std::unique_ptr<const clock> wall_clock = make_clock(first->settings, log);
     directories dirs;
+    std::unique_ptr<ldap_status_writer> writer;
     try {
         dirs = make_directories(first->settings, log, *wall_clock);
+        writer = make_status_writer(first->settings, user, log);
         if (first->settings.send_cap.store == config::store_backend::lmdb)
             prepare_lmdb_files(first->settings.send_cap.lmdb_path, user);
     } catch (const std::exception& e) {
@@ -294,6 +337,7 @@ int run(const std::string& path, bool foreground) {
     services shared;
     shared.directory = dirs.use;
     shared.now = wall_clock.get();
+    shared.status_writer = writer.get();
 
     try {
         register_filter(holder, shared);
@@ -333,7 +377,7 @@ int run(const std::string& path, bool foreground) {
                             first->settings.send_cap.redis_uri, why);
         }
         shared.counters = counters.get();
-        return serve(holder, path, dirs.cached.get());
+        return serve(holder, path, dirs);
     } catch (const std::exception& e) {
         log.error("{}", e.what());
         return EX_OSERR;

@@ -8,14 +8,19 @@
 #include <fmt/format.h>
 #include <grp.h>
 #include <pwd.h>
+#include <sys/mman.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <stdexcept>
 #include <vector>
+
+#include "core/util/secret_file.hpp"
 
 namespace mailwarden::milter {
 
@@ -134,6 +139,54 @@ bool drop_privileges(const account& to) {
         throw std::runtime_error("privilege drop did not take effect");
     if (setuid(0) != -1) throw std::runtime_error("setuid(0) still works after the drop");
     return true;
+}
+
+int secret_memfd(const std::string& path, const account& owner) {
+    constexpr std::size_t max_secret = 4096 + 2;  // the LDAP code's bound, plus a CRLF
+    const auto fail = [&](std::string_view what, int error) -> int {
+        throw std::runtime_error(fmt::format("{}: {}: {}", path, what, std::strerror(error)));
+    };
+    const int in = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY);
+    if (in < 0) fail("cannot open", errno);
+    (void)secret_file::warn_if_exposed(in, path);  // a write credential deserves the warning most
+    std::array<char, max_secret + 1> buffer{};
+    std::size_t size = 0;
+    int read_error = 0;
+    while (size < buffer.size()) {
+        const ssize_t n = ::read(in, buffer.data() + size, buffer.size() - size);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) read_error = errno;
+        if (n <= 0) break;
+        size += static_cast<std::size_t>(n);
+    }
+    ::close(in);
+    struct wipe {
+        std::array<char, max_secret + 1>& b;
+        ~wipe() { explicit_bzero(b.data(), b.size()); }
+    } wiper{buffer};
+    if (read_error != 0) fail("cannot read", read_error);
+    if (size == 0) throw std::runtime_error(fmt::format("{}: the password file is empty", path));
+    if (size > max_secret)
+        throw std::runtime_error(fmt::format("{}: longer than 4096 bytes", path));
+
+    const int fd = ::memfd_create("mailwarden-write-secret", MFD_CLOEXEC | MFD_ALLOW_SEALING);
+    if (fd < 0) fail("memfd_create", errno);
+    const auto fail_closing = [&](std::string_view what) {
+        const int error = errno;
+        ::close(fd);
+        fail(what, error);
+    };
+    for (std::size_t done = 0; done < size;) {
+        const ssize_t n = ::write(fd, buffer.data() + done, size - done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n <= 0) fail_closing("memfd write");
+        done += static_cast<std::size_t>(n);
+    }
+    if (::geteuid() == 0 && ::fchown(fd, owner.uid, owner.gid) != 0) fail_closing("memfd chown");
+    if (::fchmod(fd, 0400) != 0) fail_closing("memfd chmod");
+    if (::fcntl(fd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE | F_SEAL_SEAL) != 0)
+        fail_closing("memfd seal");
+    return fd;
 }
 
 void daemonize() {

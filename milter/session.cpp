@@ -1,18 +1,20 @@
 // session.cpp: per-connection and per-message state of the milter and the order in which
 // the rules run (see session.hpp).
 // Rules: R-TJP-4 (audit line per message), R-SAV-9, R-PSH-5, R-SAV-4, R-MYO-7, R-PSH-9,
-// R-TJP-3 (subject block list).
+// R-TJP-3 (subject block list), R-PSH-3 (activation), R-PSH-6.
 #include "milter/session.hpp"
 
 #include <fmt/format.h>
 
-#include "core/mail/rfc2047.hpp"
-#include "core/policy/account_rules.hpp"
-#include "core/policy/size_limit.hpp"
-
 #include <algorithm>
 #include <limits>
 #include <stdexcept>
+
+#include "core/config/limit_policy.hpp"
+#include "core/mail/rfc2047.hpp"
+#include "core/policy/account_rules.hpp"
+#include "core/policy/client_access.hpp"
+#include "core/policy/size_limit.hpp"
 
 namespace mailwarden::milter {
 
@@ -72,10 +74,15 @@ std::shared_ptr<const runtime_config> make_runtime_config(
     if (!networks.value)
         throw std::invalid_argument("sender.trusted_networks: " + networks.error);
     sender.trusted_networks = std::move(*networks.value);
+    auto submit = policy::parse_network_list(s.sender.submit_networks);
+    if (!submit.value) throw std::invalid_argument("sender.submit_networks: " + submit.error);
+    sender.submit_networks = std::move(*submit.value);
     if (!s.sender.activation_address.empty())
         sender.activation_key = policy::address_key(s.sender.activation_address).value_or("");
-    return std::make_shared<const runtime_config>(
-        runtime_config{std::move(s), std::move(log), std::move(sender), std::move(subjects)});
+
+    policy::limit_policy limits = config::limit_policy_of(s);
+    return std::make_shared<const runtime_config>(runtime_config{
+        std::move(s), std::move(log), std::move(sender), std::move(limits), std::move(subjects)});
 }
 
 session::session(const config_holder& config, const macro_source& macros,
@@ -130,8 +137,16 @@ policy::verdict session::connect(std::string_view client_name,
     connection_ = connection_state{};
     connection_.client_name = std::string(client_name);
     if (client_addr) connection_.client_addr = std::string(*client_addr);
-    log().debug("connect from {}[{}]", log::untrusted{client_name},
-                log::untrusted{client_addr.value_or(absent)});
+    // Postfix hands non-SMTP mail (sendmail -> pickup -> cleanup, non_smtpd_milters) to
+    // milters as a connection from localhost, 127.0.0.1 or ::1, port 0 (cleanup_milter.c);
+    // no TCP client has port 0. That is a local submission: no client address, trusted
+    // like one (R-SAV-9, R-PSH-9), not an outsider on the loopback.
+    if (client_addr && (*client_addr == "127.0.0.1" || *client_addr == "::1") &&
+        macros_.get("{client_port}") == std::optional<std::string>("0"))
+        connection_.client_addr.reset();
+    log().debug("connect from {}[{}]{}", log::untrusted{client_name},
+                log::untrusted{client_addr.value_or(absent)},
+                connection_.client_addr || !client_addr ? "" : " (local submission)");
     return policy::accept();
 }
 
@@ -174,10 +189,19 @@ policy::verdict session::mail_from(std::string_view sender,
     const policy::sender_policy& sp = m.config->sender;
     m.client = policy::classify_client(sp, m.auth_user.has_value(), connection_.client_addr);
     if (m.auth_user) {
+        // R-PSH-9: logins send only from the networks listed for it (before any lookup:
+        // nothing about the account is revealed to a network that may not submit).
+        if (auto v =
+                policy::check_submit_network(sp, connection_.client_addr, connection_.client_name);
+            !v.is_accept())
+            return refuse_message(v);
         // The login names the account (docs/SCHEMA.md: mail = login); a login that is not
         // an address is looked up as written, lowercased by address_key when it can be.
+        // The sender's entry is at most ldap.status_cache_ttl old, so a block (R-TJP-5)
+        // takes effect within that time whatever ldap.cache_ttl is.
         const std::string key = policy::address_key(*m.auth_user).value_or(*m.auth_user);
-        policy::lookup_result found = shared_.directory->lookup(key);
+        policy::lookup_result found =
+            shared_.directory->lookup_recent(key, m.config->settings.ldap.status_cache_ttl);
         if (found.status == policy::lookup_status::temporary_failure) {
             log().warning("{}: account lookup failed: {}", log::untrusted{key},
                           log::untrusted{found.error});
@@ -194,6 +218,19 @@ policy::verdict session::mail_from(std::string_view sender,
     }
 
     const policy::account* acct = m.account ? &*m.account : nullptr;
+    // The sender's limits: its account, class and domain; without an account the global
+    // ones (incoming mail is held to each recipient's limits at RCPT).
+    m.limits = policy::resolve_sender_limits(m.config->limits, acct);
+    // Which class or domain set them: a debug line (the audit line's format is what
+    // `mailwarden trace` reads, core/audit/mail_event.cpp).
+    if (acct != nullptr && (!m.limits.account_class.empty() || !m.limits.domain.empty()))
+        log().debug("{}: limits of class {} / domain {}: out {} B, {} recipients, {} a day",
+                    log::untrusted{acct->mail},
+                    log::untrusted{m.limits.account_class.empty() ? std::string(absent)
+                                                                  : m.limits.account_class},
+                    log::untrusted{m.limits.domain.empty() ? std::string(absent) : m.limits.domain},
+                    m.limits.values.max_message_size_outgoing, m.limits.values.max_recipients,
+                    m.limits.values.daily_limit);
     if (auto v = policy::check_envelope_sender(sp, m.client, acct, m.auth_user.value_or(""),
                                                m.sender);
         !v.is_accept())
@@ -202,7 +239,8 @@ policy::verdict session::mail_from(std::string_view sender,
     // R-PSH-6: a running block refuses every submission at once, before any data.
     if (m.account && shared_.counters != nullptr) {
         const auto& sc = m.config->settings.send_cap;
-        m.cap = store::cap_params_from(sc, m.account->daily_limit.value_or(sc.daily_limit));
+        // The account's own LDAP limit, else its class's or domain's, else the global one.
+        m.cap = store::cap_params_from(sc, m.limits.values.daily_limit);
         if (m.cap.limit > 0) {
             m.cap_key = policy::address_key(m.account->mail).value_or(m.account->mail);
             const store::cap_answer a =
@@ -220,9 +258,11 @@ policy::verdict session::mail_from(std::string_view sender,
 
     if (m.declared_size) {
         const bool outgoing = m.client != policy::client_kind::outside;
-        const auto& limits = m.config->settings.limits;
-        const std::uint64_t limit = policy::size_limit_for(
-            outgoing, limits.max_message_size_outgoing, limits.max_message_size_incoming);
+        // Incoming: the recipients are not known yet, so only what is too big for every
+        // one of them is refused here; each recipient's own limit is checked at RCPT.
+        const std::uint64_t limit = outgoing
+                                        ? m.limits.values.max_message_size_outgoing
+                                        : policy::largest_incoming_size_limit(m.config->limits);
         if (auto v = policy::check_size(limit, *m.declared_size, outgoing); !v.is_accept())
             return refuse_message(v);
     }
@@ -233,8 +273,8 @@ policy::verdict session::rcpt(std::string_view recipient, std::span<const std::s
     message_state& m = require_message("RCPT");
     const std::string_view address = strip_angle_brackets(recipient);
     // R-SAV-9: mass mailing. RFC 5321 4.5.3.1.10: 452 for too many recipients; the client
-    // sends the rest in another message.
-    if (const std::uint64_t most = m.config->settings.limits.max_recipients;
+    // sends the rest in another message. The sender's class or domain may set its own.
+    if (const std::uint64_t most = m.limits.values.max_recipients;
         most > 0 && m.recipients.size() >= most)
         return refuse_recipient(m, address,
                                 policy::tempfail(452, "4.5.3", "Error: too many recipients",
@@ -255,10 +295,14 @@ policy::verdict session::rcpt(std::string_view recipient, std::span<const std::s
             return refuse_recipient(m, address, v);
     }
     if (m.client == policy::client_kind::outside) {
+        // R-PSH-9: without a login or trust, only our own domains (sender.submit_networks).
+        if (auto v = policy::check_relay(m.config->sender, m.client, address); !v.is_accept())
+            return refuse_recipient(m, address, v);
         // R-MYO-6: an outsider writing to one of our internal-only lists.
         const auto key = policy::address_key(address);
+        std::optional<policy::account> local;
         if (key && policy::is_local_address(m.config->sender, *key)) {
-            const policy::lookup_result found = shared_.directory->lookup(*key);
+            policy::lookup_result found = shared_.directory->lookup(*key);
             if (found.status == policy::lookup_status::temporary_failure) {
                 log().warning("{}: recipient lookup failed: {}", log::untrusted{*key},
                               log::untrusted{found.error});
@@ -270,8 +314,19 @@ policy::verdict session::rcpt(std::string_view recipient, std::span<const std::s
             if (found.value) {
                 if (auto v = policy::check_list_recipient(*found.value, address); !v.is_accept())
                     return refuse_recipient(m, address, v);
+                local = std::move(found.value);
             }
         }
+        // R-SAV-4 / R-PSH-5: this recipient's incoming limit (its class, its domain). A
+        // declared SIZE= over it refuses only this recipient, as Postfix's quota-status
+        // does; the counted size is held to the smallest limit at end of message.
+        const std::uint64_t limit = policy::incoming_size_limit(m.config->limits, key.value_or(""),
+                                                                local ? &*local : nullptr);
+        if (m.declared_size) {
+            if (auto v = policy::check_size(limit, *m.declared_size, false); !v.is_accept())
+                return refuse_recipient(m, address, v);
+        }
+        m.incoming_limit = m.incoming_limit ? policy::tighter(*m.incoming_limit, limit) : limit;
     }
     m.recipients.emplace_back(address);
     return policy::accept();
@@ -324,13 +379,14 @@ policy::verdict session::end_of_message() {
     message_state& m = require_message("end of message");
     policy::verdict decision = policy::accept();
     const bool outgoing = m.client != policy::client_kind::outside;
-    const auto& limits = m.config->settings.limits;
     if (m.header_refusal) {
         decision = *m.header_refusal;
     } else {
+        // Outgoing: the sender's limit; incoming: the smallest of its recipients' limits.
         decision = policy::check_size(
-            policy::size_limit_for(outgoing, limits.max_message_size_outgoing,
-                                   limits.max_message_size_incoming),
+            policy::size_limit_for(
+                outgoing, m.limits.values.max_message_size_outgoing,
+                m.incoming_limit.value_or(m.config->limits.global.max_message_size_incoming)),
             m.size(), outgoing);
     }
     // R-TJP-3: after the cheaper checks. A quarantine is an accept for what follows (the
@@ -368,28 +424,65 @@ policy::verdict session::end_of_message() {
         }
     }
     // R-PSH-3: the pending account's activation mail (every recipient was the activation
-    // address, RCPT saw to that) is recorded; the provisioner flips the status.
-    if (decision.is_accept() && m.account &&
-        m.account->status == policy::account_status::pending) {
-        std::string error;
-        const std::string key = policy::address_key(m.account->mail).value_or(m.account->mail);
-        if (shared_.counters == nullptr ||
-            !shared_.counters->record_activation(key, epoch_now(*shared_.now), error)) {
-            log().warning("{}: cannot record the activation: {}", log::untrusted{key},
-                          log::untrusted{error.empty() ? "no counter store" : error});
-            decision = policy::failure_verdict(m.config->settings.milter.on_dependency_failure,
-                                               "counter store");
-        } else {
-            log().info("{}: activation mail seen (R-PSH-3); run mailwarden user "
-                       "activate-pending",
-                       log::untrusted{key});
-        }
-    }
+    // address, RCPT saw to that) is recorded, and written when the milter may write.
+    if (decision.is_accept() && m.account && m.account->status == policy::account_status::pending)
+        decision = record_activation(m);
     if (decision.is_accept() && quarantined) decision = std::move(*quarantined);
     audit(m, decision);
     ++connection_.messages;
     message_.reset();
     return decision;
+}
+
+policy::verdict session::record_activation(const message_state& m) {
+    std::string error;
+    const std::string key = policy::address_key(m.account->mail).value_or(m.account->mail);
+    if (shared_.counters == nullptr ||
+        !shared_.counters->record_activation(key, epoch_now(*shared_.now), error)) {
+        log().warning("{}: cannot record the activation: {}", log::untrusted{key},
+                      log::untrusted{error.empty() ? "no counter store" : error});
+        return policy::failure_verdict(m.config->settings.milter.on_dependency_failure,
+                                       "counter store");
+    }
+    if (shared_.status_writer == nullptr || m.account->dn.empty()) {
+        log().info("{}: activation mail seen (R-PSH-3); run mailwarden user activate-pending",
+                   log::untrusted{key});
+        return policy::accept();
+    }
+    // The record stands whatever happens next: a failed write is left for
+    // `mailwarden user activate-pending`, and the mail is accepted either way.
+    const policy::activation_result written = shared_.status_writer->activate(*m.account);
+    switch (written.outcome) {
+        case policy::activation_outcome::written:
+            log().info("{}: activation mail seen (R-PSH-3); account activated in LDAP ({})",
+                       log::untrusted{key}, log::untrusted{m.account->dn});
+            break;
+        case policy::activation_outcome::not_pending:
+            log().warning(
+                "{}: activation mail seen (R-PSH-3); its status is no longer pending "
+                "in LDAP, left as it is: {}",
+                log::untrusted{key}, log::untrusted{written.error});
+            break;
+        case policy::activation_outcome::failed:
+            log().warning(
+                "{}: activation mail seen (R-PSH-3); cannot write the status ({}); "
+                "left for mailwarden user activate-pending",
+                log::untrusted{key}, log::untrusted{written.error});
+            return policy::accept();
+    }
+    // Written, or settled by someone else: the record has nothing left to apply (a stale
+    // one would activate the account again should it ever be set pending).
+    if (!shared_.counters->clear_activation(key, error))
+        log().warning("{}: activation record not cleared: {}", log::untrusted{key},
+                      log::untrusted{error});
+    // The next message must see the status as it is now, not the cached "pending".
+    shared_.directory->forget(key);
+    if (m.auth_user) {
+        // The login's own key, as mail_from looked it up (an alias logs in too).
+        const std::string login = policy::address_key(*m.auth_user).value_or(*m.auth_user);
+        if (login != key) shared_.directory->forget(login);
+    }
+    return policy::accept();
 }
 
 policy::verdict session::check_subjects(const message_state& m) {

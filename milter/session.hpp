@@ -8,17 +8,27 @@
 //   QUEUEID: client=ADDR auth=USER|- from=SENDER|<> nrcpt=N size=BYTES verdict=accept
 //   ... verdict=reject rule=R-SAV-9 reply="553 5.7.1 <x@y>: Sender address rejected: ..."
 // The rules (pure logic in core/policy) run at these steps:
-//   MAIL FROM  account lookup of {auth_authen} (directory; LDAP down -> on_dependency_failure),
-//              sender identity of the envelope (R-SAV-9), declared SIZE= (R-PSH-5, R-SAV-4)
-//   RCPT       pending accounts (R-PSH-3), application mailboxes (R-TJP-2), outsiders to
-//              internal-only lists (R-MYO-6): that recipient is refused, 550 5.7.1
+//   connect    Postfix's non-SMTP mail (sendmail, pickup) comes as localhost port 0: a
+//              local submission (no client address), trusted like a relay
+//   MAIL FROM  a login from a network not allowed to submit (R-PSH-9, 550 5.7.1), account
+//              lookup of {auth_authen} (directory, at most ldap.status_cache_ttl old; LDAP
+//              down -> on_dependency_failure), the sender's limits by account, class and
+//              domain (core/policy/limits.hpp), sender identity of the envelope (R-SAV-9),
+//              declared SIZE= (R-PSH-5, R-SAV-4)
+//   RCPT       recipients per message (R-SAV-9), pending accounts (R-PSH-3), application
+//              mailboxes (R-TJP-2), relaying by outsiders (R-PSH-9: 554 5.7.1), outsiders to
+//              internal-only lists (R-MYO-6): that recipient is refused, 550 5.7.1; for
+//              incoming mail the recipient's own size limit (class, domain) against SIZE=
 //   header     From:/Sender: identity (R-SAV-9), remembered and answered at end of message
 //              a running send block (R-PSH-6: 450 4.7.1 until <UTC>)
 //   EOM        the refusal remembered from the headers, the counted size (552 5.3.4), the
 //              subject block list (R-TJP-3: 550 5.7.1, or quarantine = Postfix hold queue),
 //              then the send cap counts the message (or its recipients) and may start a
-//              block; a quarantined message counts like a sent one
-// Rules: R-TJP-4, R-SAV-9, R-PSH-5, R-SAV-4, R-MYO-7, R-PSH-9 (trusted relays), R-TJP-3.
+//              block; a quarantined message counts like a sent one; a pending account's
+//              activation mail is recorded, and written to LDAP when the milter has a
+//              write credential (R-PSH-3)
+// Rules: R-TJP-4, R-SAV-9, R-PSH-5, R-SAV-4, R-MYO-7, R-PSH-9 (trusted relays, submit
+// networks, relaying), R-TJP-3, R-PSH-3, R-PSH-6 (limits per class and domain).
 // Threading: libmilter calls one connection's steps one after another, never at once, so a
 // session has no lock; different sessions share only the config_holder (thread-safe).
 #pragma once
@@ -31,12 +41,14 @@
 #include <string_view>
 #include <vector>
 
+#include "core/policy/activation.hpp"
 #include "core/policy/directory.hpp"
+#include "core/policy/limits.hpp"
 #include "core/policy/send_cap.hpp"
-#include "core/store/counter_store.hpp"
-#include "core/util/clock.hpp"
 #include "core/policy/sender_identity.hpp"
 #include "core/policy/verdict.hpp"
+#include "core/store/counter_store.hpp"
+#include "core/util/clock.hpp"
 #include "milter/config_holder.hpp"
 
 namespace mailwarden::milter {
@@ -55,6 +67,8 @@ struct services {
     policy::directory* directory = nullptr;     // required
     store::counter_store* counters = nullptr;   // null: no send caps (tests of other rules)
     const clock* now = nullptr;                 // required
+    // R-PSH-3: null unless ldap.write_bind_dn is set (the milter holds no write credential).
+    policy::status_writer* status_writer = nullptr;
 };
 
 struct connection_state {
@@ -82,6 +96,11 @@ struct message_state {
     bool subjects_truncated = false;               // more than the bound came (logged)
     std::string cap_key;                           // the account's send-cap key, if capped
     policy::cap_params cap;                        // its cap (limit > 0 when capped)
+    // The sender's limits (its class and domain, or the global ones without an account).
+    policy::resolved_limits limits;
+    // Incoming mail: the smallest incoming size limit of the recipients so far (0 = none);
+    // unset until a recipient is accepted.
+    std::optional<std::uint64_t> incoming_limit;
 
     // Headers + the empty line that ends them + body, saturating at UINT64_MAX.
     std::uint64_t size() const;
@@ -138,6 +157,10 @@ private:
                                      const policy::verdict& v);
     // R-TJP-3: the verdict of the subject block list for the message (accept when none).
     policy::verdict check_subjects(const message_state& m);
+    // R-PSH-3: records the activation mail of a pending account (and writes the status
+    // when a status_writer is configured); the verdict to give (accept, or the failure
+    // action when the record cannot be kept).
+    policy::verdict record_activation(const message_state& m);
 
     const config_holder& config_;
     const macro_source& macros_;

@@ -2,18 +2,24 @@
 // store (core/store), and the store opening `user activate-pending` (R-PSH-3) shares.
 // Keys are policy::address_key of the account's mail, the function the milter keys with,
 // so the CLI and the milter can never disagree about whose counts these are.
-// The directory is optional here: it resolves an alias to its account and gives the
-// account's limit override; when it cannot be reached the default limit is shown (a note
-// says so) because an administrator lifting a block must not depend on LDAP being up.
+// The directory is optional here: it resolves an alias to its account and gives what the
+// account's limit depends on (its own override, its class); the limit is then resolved by
+// the same policy the milter uses (config::limit_policy_of, policy::resolve_sender_limits),
+// so both always show the same cap. When the directory cannot be reached the domain or
+// global limit is shown (a note says so) because an administrator lifting a block must
+// not depend on LDAP being up.
 // Failure: a store that cannot be opened or answered -> 69.
 // Rules: R-PSH-6, R-PSH-3.
 #include "provisioner/sendcap.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <filesystem>
 
+#include "core/config/limit_policy.hpp"
 #include "core/ldap/filter.hpp"
+#include "core/policy/limits.hpp"
 #include "core/policy/sender_identity.hpp"
 #include "core/store/counter_store.hpp"
 #include "provisioner/commands.hpp"
@@ -79,7 +85,7 @@ std::int64_t epoch_now() {
 struct target {
     std::string key;                       // the store key
     std::string dn;                        // the account's DN, or the key when unknown
-    std::optional<std::uint64_t> override; // its LDAP limit
+    policy::account account;               // what the limit depends on (mail, override, class)
     bool from_directory = false;
 };
 
@@ -89,7 +95,8 @@ target resolve(context& ctx, const std::string& address, bool directory) {
     if (!key)
         throw command_error(ex_dataerr, "'" + sanitize_for_message(address) +
                                             "' is not an address");
-    target t{*key, *key, std::nullopt, false};
+    target t{*key, *key, {}, false};
+    t.account.mail = *key;
     if (!directory) return t;
     const auto& a = ctx.settings.attributes;
     // As the milter looks accounts up: mail or alias anywhere below the base.
@@ -98,6 +105,8 @@ target resolve(context& ctx, const std::string& address, bool directory) {
                            .filter = ldap::or_({ldap::eq(a.mail, *key), ldap::eq(a.alias, *key)}),
                            .attributes = {a.mail, a.daily_send_limit},
                            .size_limit = 2};
+    const std::string& class_attribute = ctx.settings.classes.attribute;
+    if (!class_attribute.empty()) q.attributes.push_back(class_attribute);
     const ldap::search_result r = ctx.conn.search(q);
     if (!r.is_ok() || r.entries.size() != 1) {
         ctx.out.notes.push_back(r.is_ok() ? "no single account holds " + *key +
@@ -110,9 +119,31 @@ target resolve(context& ctx, const std::string& address, bool directory) {
     const auto& mails = e.get(a.mail);
     if (!mails.empty()) t.key = policy::address_key(mails.front()).value_or(mails.front());
     t.dn = e.dn;
-    t.override = send_limit_override(e.get(a.daily_send_limit));
+    t.account.mail = t.key;
+    t.account.daily_limit = send_limit_override(e.get(a.daily_send_limit));
+    if (!class_attribute.empty()) t.account.classes = e.get(class_attribute);
     t.from_directory = true;
     return t;
+}
+
+// The cap the milter holds this account to, and where it comes from (for the report).
+struct cap_limit {
+    std::uint64_t value = 0;
+    std::string source;  // "ldap", "class NAME", "domain NAME" or "default"
+};
+
+cap_limit limit_of(const context& ctx, const target& t) {
+    const policy::limit_policy p = config::limit_policy_of(ctx.settings);
+    const auto r = policy::resolve_sender_limits(p, &t.account);
+    cap_limit l{r.values.daily_limit, "default"};
+    // The most specific level that sets the daily cap, in resolve_sender_limits' order.
+    const policy::named_overrides* c = policy::class_of(p, t.account);
+    const auto d = std::find_if(p.domains.begin(), p.domains.end(),
+                                [&](const auto& e) { return e.name == r.domain; });
+    if (r.account_daily_limit) l.source = "ldap";
+    else if (c != nullptr && c->limits.daily_limit) l.source = "class " + c->name;
+    else if (d != p.domains.end() && d->limits.daily_limit) l.source = "domain " + d->name;
+    return l;
 }
 
 policy::cap_decision must(const store::cap_answer& a) {
@@ -136,12 +167,11 @@ bool try_connect(context& ctx) {
 void sendcap_show(context& ctx, const std::string& address, bool directory) {
     const target t = resolve(ctx, address, directory);
     const auto& sc = ctx.settings.send_cap;
-    const std::uint64_t limit = t.override.value_or(sc.daily_limit);
+    const cap_limit limit = limit_of(ctx, t);
     const auto s = open_store(ctx);
-    const auto d = must(s->peek(t.key, store::cap_params_from(sc, limit), epoch_now()));
+    const auto d = must(s->peek(t.key, store::cap_params_from(sc, limit.value), epoch_now()));
     entry_report rep(t.dn, "show");
-    rep.attributes = cap_status_attributes(t.key, cap_status_of(d, limit),
-                                           t.override ? "ldap" : "default");
+    rep.attributes = cap_status_attributes(t.key, cap_status_of(d, limit.value), limit.source);
     ctx.record(std::move(rep));
 }
 

@@ -40,6 +40,10 @@ struct ldap_settings {
     std::uint32_t page_size = 500;
     seconds cache_ttl{60};                     // milter: positive lookups
     seconds negative_cache_ttl{10};            // milter: "no such account"
+    seconds status_cache_ttl{10};              // milter: a sender's account (its status)
+    // R-PSH-3: the milter's own write credential for activations; empty = never writes.
+    std::string write_bind_dn;
+    std::string write_bind_password_file;
 
     bool operator==(const ldap_settings&) const = default;
 };
@@ -52,7 +56,7 @@ struct log_settings {
 };
 
 struct milter_settings {
-    std::string socket = "unix:/run/mailwarden/milter.sock";  // or inet:PORT@127.0.0.1
+    std::string socket = "unix:/var/spool/postfix/mailwarden/milter.sock";  // in smtpd's chroot
     std::string user = "mailwarden";   // privileges dropped to this user after opening
     std::string group;                 // empty: the user's primary group
     std::string socket_group = "postfix";  // group of the unix socket (mode 0660): the MTA's
@@ -91,6 +95,7 @@ struct sender_settings {
     std::string local_domains;       // our domains: outsiders may not claim them
     std::string trusted_networks;    // relays that may send without AUTH ("" = none)
     std::string activation_address;  // R-PSH-3: where pending accounts send to activate
+    std::string submit_networks;     // R-PSH-9: where logins may send from ("" = anywhere)
 
     bool operator==(const sender_settings&) const = default;
 };
@@ -104,6 +109,34 @@ struct rules_settings {
     bool operator==(const rules_settings&) const = default;
 };
 
+// classes: which LDAP attribute names an account's class (employeeType, mwMailboxHost, ...)
+// for class_limits; "" = no classes (issue 4: limits per account class).
+struct classes_settings {
+    std::string attribute;
+
+    bool operator==(const classes_settings&) const = default;
+};
+
+// One entry of class_limits (NAME = a value of classes.attribute) or domain_limits (NAME =
+// a mail domain): the limits it changes, each absent = inherited (core/policy/limits.hpp).
+// The keys are those of override_keys() in config_keys.hpp, bounded like the global keys
+// they override (limits.*, send_cap.daily_limit).
+struct limit_overrides {
+    std::optional<std::uint64_t> max_message_size_outgoing;
+    std::optional<std::uint64_t> max_message_size_incoming;
+    std::optional<std::uint64_t> max_recipients;
+    std::optional<std::uint64_t> daily_limit;
+
+    bool operator==(const limit_overrides&) const = default;
+};
+
+struct named_limits {
+    std::string name;  // as written in the file (domains are normalised when used)
+    limit_overrides limits;
+
+    bool operator==(const named_limits&) const = default;
+};
+
 struct quota_settings {
     std::uint64_t storage_bytes = 2'000'000'000;  // R-PSH-4: 2 GB; 0 = unlimited
     std::uint64_t messages = 0;                  // R-SAV-1: 5000; 0 = unlimited
@@ -114,9 +147,19 @@ struct quota_settings {
 };
 
 // The provisioner's choices for new and deleted accounts.
+// How the provisioner writes a password: through the RFC 3062 password modify operation
+// (the server hashes with its own scheme and policy), or hashed here as {SSHA512}, which
+// Dovecot's SSHA512 scheme verifies whatever the server's default is.
+enum class password_storage { server, ssha512 };
+
 struct provisioning_settings {
     bool activate_on_create = false;     // R-PSH-3: new mailboxes start pending
     seconds tombstone_retention{30 * 86400};  // R-MYO-4: deleted addresses stay reserved
+    // R-SAV-8: relationship values accepted, space-separated; "" = any.
+    std::string relationships =
+        "employee contractor phd-student project-collaborator intern external-collaborator";
+    std::string mailbox_hosts;  // R-SAV-7: mailbox hosts accepted, space-separated; "" = any
+    password_storage password_scheme = password_storage::server;
 
     bool operator==(const provisioning_settings&) const = default;
 };
@@ -187,6 +230,9 @@ struct settings {
     password_policy_settings password_policy;
     attribute_settings attributes;
     account_status_settings account_status;
+    classes_settings classes;
+    std::vector<named_limits> class_limits;  // in file order (it decides between classes)
+    std::vector<named_limits> domain_limits;
 
     bool operator==(const settings&) const = default;
 };

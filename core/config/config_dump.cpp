@@ -50,6 +50,26 @@ std::string dump(const settings& s) {
         out += fmt::format("{:{}}{}: {}\n", "", 2 * depth, parts[depth],
                            format_value(key, key.field.get(s)));
     }
+    // class_limits / domain_limits: each name (quoted, as every string) with the override
+    // keys it sets, in table order; an empty section as {} so it still loads as one.
+    constexpr key_info name_form{.kind = key_kind::string};
+    for (const repeated_section& r : repeated_sections()) {
+        const auto& entries = s.*r.field;
+        if (entries.empty()) {
+            out += fmt::format("\n{}: {{}}\n", r.path);
+            continue;
+        }
+        out += fmt::format("\n{}:\n", r.path);
+        for (const named_limits& entry : entries) {
+            std::string body;
+            for (const override_key& k : override_keys())
+                if (const auto& v = entry.limits.*k.field)
+                    body += fmt::format("    {}: {}\n", k.name, format_value(base_key(k), *v));
+            const std::string name = format_value(name_form, entry.name);
+            out += body.empty() ? fmt::format("  {}: {{}}\n", name)
+                                : fmt::format("  {}:\n{}", name, body);
+        }
+    }
     return out;
 }
 

@@ -7,6 +7,7 @@
 #include "core/config/config_keys.hpp"
 
 #include <algorithm>
+#include <stdexcept>
 
 #include <fmt/format.h>
 
@@ -62,6 +63,11 @@ constexpr std::array store_backends{
 constexpr std::array subject_actions{
     word("reject", action::reject),
     word("quarantine", action::quarantine),
+};
+// provisioning.password_scheme: who hashes a password the provisioner writes.
+constexpr std::array password_storages{
+    word("server", password_storage::server),
+    word("ssha512", password_storage::ssha512),
 };
 
 // ---- syntax checks of string keys ----
@@ -168,6 +174,23 @@ std::string check_attribute_name(std::string_view value) {
                        quoted(value));
 }
 
+// provisioning.relationships / mailbox_hosts: space-separated words of letters, digits,
+// '.', '-' and '_' (values the provisioner compares with what it writes); "" = any.
+std::string check_word_list(std::string_view value) {
+    for (char c : value)
+        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+              c == '.' || c == '-' || c == '_' || c == ' '))
+            return fmt::format("{}: write words of letters, digits, '.', '-' and '_', "
+                               "separated by spaces",
+                               quoted(value));
+    return {};
+}
+
+// classes.attribute: empty (no classes) or an attribute name.
+std::string check_optional_attribute_name(std::string_view value) {
+    return value.empty() ? std::string{} : check_attribute_name(value);
+}
+
 // account_status.*: a value stored in and compared with the directory: printable ASCII.
 std::string check_status_word(std::string_view value) {
     for (char c : value)
@@ -270,6 +293,34 @@ constexpr key_info key_table[] = {
         .help = "milter: how long \"no such account\" is reused; 0 disables",
         .field = member<&settings::ldap, &ldap_settings::negative_cache_ttl>(),
     },
+    {
+        .path = "ldap.status_cache_ttl",
+        .kind = key_kind::duration,
+        .default_text = "10s",
+        .max = day,
+        .unit = "seconds",
+        .rules = "R-TJP-5 R-SAV-11 R-PSH-3",
+        .help = "milter: a sender's cached account (status) is read again when older; 0 = always",
+        .field = member<&settings::ldap, &ldap_settings::status_cache_ttl>(),
+    },
+    {
+        .path = "ldap.write_bind_dn",
+        .kind = key_kind::string,
+        .default_text = "",
+        .max = max_text,
+        .rules = "R-PSH-3",
+        .help = "milter: DN that may set a pending account active; empty = the milter never writes",
+        .field = member<&settings::ldap, &ldap_settings::write_bind_dn>(),
+    },
+    {
+        .path = "ldap.write_bind_password_file",
+        .kind = key_kind::path,
+        .default_text = "",
+        .max = max_text,
+        .rules = "R-PSH-3",
+        .help = "file holding write_bind_dn's password, read once as root at start",
+        .field = member<&settings::ldap, &ldap_settings::write_bind_password_file>(),
+    },
 
     // log: one line per decision is the audit trail.
     {
@@ -295,7 +346,7 @@ constexpr key_info key_table[] = {
     {
         .path = "milter.socket",
         .kind = key_kind::string,
-        .default_text = "unix:/run/mailwarden/milter.sock",
+        .default_text = "unix:/var/spool/postfix/mailwarden/milter.sock",
         .min = 1,
         .max = max_text,
         .help = "where Postfix connects: unix:/PATH or inet:PORT@127.0.0.1",
@@ -497,6 +548,16 @@ constexpr key_info key_table[] = {
         .check = check_optional_address,
         .field = member<&settings::sender, &sender_settings::activation_address>(),
     },
+    {
+        .path = "sender.submit_networks",
+        .kind = key_kind::string,
+        .default_text = "",
+        .max = max_text,
+        .rules = "R-PSH-9",
+        .help = "networks logins may send from; set: no relaying without login or trust",
+        .check = check_network_list,
+        .field = member<&settings::sender, &sender_settings::submit_networks>(),
+    },
 
     // rules: administrator rule lists (R-TJP-3 subject block list).
     {
@@ -579,6 +640,36 @@ constexpr key_info key_table[] = {
         .rules = "R-MYO-4",
         .help = "how long a deleted account stays a hidden tombstone reserving its addresses",
         .field = member<&settings::provisioning, &provisioning_settings::tombstone_retention>(),
+    },
+    {
+        .path = "provisioning.relationships",
+        .kind = key_kind::string,
+        .default_text =
+            "employee contractor phd-student project-collaborator intern external-collaborator",
+        .max = max_text,
+        .rules = "R-SAV-8",
+        .help = "relationship values an account may have, space-separated; empty = any",
+        .check = check_word_list,
+        .field = member<&settings::provisioning, &provisioning_settings::relationships>(),
+    },
+    {
+        .path = "provisioning.mailbox_hosts",
+        .kind = key_kind::string,
+        .default_text = "",
+        .max = max_text,
+        .rules = "R-SAV-7",
+        .help = "servers a mailbox may live on, space-separated; empty = any",
+        .check = check_word_list,
+        .field = member<&settings::provisioning, &provisioning_settings::mailbox_hosts>(),
+    },
+    {
+        .path = "provisioning.password_scheme",
+        .kind = key_kind::enumeration,
+        .default_text = "server",
+        .rules = "R-SAV-5",
+        .help = "server (RFC 3062: the directory hashes) or ssha512 (hashed here, {SSHA512})",
+        .words = password_storages,
+        .field = member<&settings::provisioning, &provisioning_settings::password_scheme>(),
     },
     // password_policy: checked before the provisioner writes a password (R-SAV-5, R-MYO-3).
     {
@@ -912,6 +1003,17 @@ constexpr key_info key_table[] = {
         .check = check_status_word,
         .field = member<&settings::account_status, &account_status_settings::deleted>(),
     },
+    // classes: which attribute names an account's class (class_limits below the table).
+    {
+        .path = "classes.attribute",
+        .kind = key_kind::string,
+        .default_text = "",
+        .max = max_name,
+        .rules = "R-PSH-5 R-SAV-4 R-PSH-6",
+        .help = "LDAP attribute whose value names the account's class in class_limits; \"\" = none",
+        .check = check_optional_attribute_name,
+        .field = member<&settings::classes, &classes_settings::attribute>(),
+    },
 };
 
 constexpr bool in_section(std::string_view path, std::string_view section) {
@@ -981,7 +1083,45 @@ std::string start_tls_not_on_ldaps(const settings& s) {
     return {};
 }
 
+// R-PSH-3: the milter's write credential: a DN with its password file, and accounts to
+// write (without ldap.base_dn the milter looks nothing up). One message at a time.
+std::string write_credential_complete(const settings& s) {
+    const auto& l = s.ldap;
+    if (!l.write_bind_dn.empty() && l.write_bind_password_file.empty())
+        return "is set but ldap.write_bind_password_file is empty (a DN without a password "
+               "binds unauthenticated)";
+    if (l.write_bind_dn.empty() && !l.write_bind_password_file.empty())
+        return "is empty but ldap.write_bind_password_file is set (no write credential "
+               "without a DN)";
+    if (!l.write_bind_dn.empty() && l.base_dn.empty())
+        return "is set but ldap.base_dn is empty (the milter finds no accounts to activate)";
+    return {};
+}
+
+// R-PSH-9: "no relaying" needs to know which recipients are ours.
+std::string submit_networks_need_local_domains(const settings& s) {
+    if (!s.sender.submit_networks.empty() && s.sender.local_domains.empty())
+        return "is set but sender.local_domains is empty (the milter cannot tell our "
+               "recipients from relaying)";
+    return {};
+}
+
+// class_limits without classes.attribute: no account would ever be in a class.
+std::string class_limits_need_attribute(const settings& s) {
+    if (!s.class_limits.empty() && s.classes.attribute.empty())
+        return fmt::format("names {} class(es) but classes.attribute is empty: set the LDAP "
+                           "attribute that holds an account's class",
+                           s.class_limits.size());
+    return {};
+}
+
 constexpr cross_check cross_check_table[] = {
+    {{"ldap.write_bind_dn", "ldap.write_bind_password_file"}, "R-PSH-3",
+     write_credential_complete},
+    {{"sender.submit_networks", "sender.local_domains"}, "R-PSH-9",
+     submit_networks_need_local_domains},
+    {{"class_limits", "classes.attribute"}, "R-PSH-5 R-SAV-4 R-PSH-6",
+     class_limits_need_attribute},
     {{"send_cap.bucket", "send_cap.window"}, "R-PSH-6", bucket_divides_window},
     {{"send_cap.lmdb_path", "send_cap.store"}, "R-PSH-6", lmdb_path_when_lmdb},
     {{"send_cap.redis_uri", "send_cap.store"}, "R-PSH-6", redis_uri_when_redis},
@@ -989,7 +1129,76 @@ constexpr cross_check cross_check_table[] = {
     {{"ldap.start_tls", "ldap.uri"}, "", start_tls_not_on_ldaps},
 };
 
+// ---- repeated sections (config_keys.hpp): class_limits, domain_limits ----
+
+constexpr override_key override_table[] = {
+    {"max_message_size_outgoing", "limits.max_message_size_outgoing",
+     &limit_overrides::max_message_size_outgoing},
+    {"max_message_size_incoming", "limits.max_message_size_incoming",
+     &limit_overrides::max_message_size_incoming},
+    {"max_recipients", "limits.max_recipients", &limit_overrides::max_recipients},
+    {"daily_limit", "send_cap.daily_limit", &limit_overrides::daily_limit},
+};
+
+// A class name is a value of classes.attribute: text (UTF-8, no control characters),
+// compared ASCII case-insensitively as LDAP's caseIgnoreMatch does for these attributes.
+constexpr key_info class_name_rule{.path = "class_limits", .kind = key_kind::string, .min = 1,
+                                   .max = max_name};
+
+std::string check_class_name(std::string_view name) {
+    return check_value(class_name_rule, std::string(name));
+}
+
+std::string class_name_key(std::string_view name) {
+    std::string out(name);
+    for (char& c : out)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + 32);
+    return out;
+}
+
+std::string check_domain_name(std::string_view name) {
+    const auto d = policy::parse_domain_list(name);
+    if (!d.error.empty()) return d.error;
+    if (d.value.size() != 1) return fmt::format("{} is not one domain", quoted(name));
+    return {};
+}
+
+std::string domain_name_key(std::string_view name) {
+    const auto d = policy::parse_domain_list(name);
+    return d.value.size() == 1 ? d.value.front() : std::string(name);
+}
+
+const repeated_section repeated_table[] = {
+    {"class_limits", "class", "R-PSH-5 R-SAV-4 R-PSH-6 R-SAV-9",
+     "per account class (a value of classes.attribute): limits that differ from the global ones",
+     check_class_name, class_name_key, &settings::class_limits},
+    {"domain_limits", "domain", "R-PSH-5 R-SAV-4 R-PSH-6 R-SAV-9",
+     "per mail domain (its accounts' sending, its recipients' incoming size)",
+     check_domain_name, domain_name_key, &settings::domain_limits},
+};
+
 }  // namespace
+
+std::span<const override_key> override_keys() { return override_table; }
+std::span<const repeated_section> repeated_sections() { return repeated_table; }
+
+const repeated_section* find_repeated_section(std::string_view path) {
+    for (const repeated_section& r : repeated_table)
+        if (r.path == path) return &r;
+    return nullptr;
+}
+
+const override_key* find_override_key(std::string_view name) {
+    for (const override_key& k : override_table)
+        if (k.name == name) return &k;
+    return nullptr;
+}
+
+const key_info& base_key(const override_key& k) {
+    const key_info* base = find_key(k.base);
+    if (base == nullptr) throw std::logic_error("override key without a base key");
+    return *base;
+}
 
 std::span<const key_info> keys() { return key_table; }
 std::span<const cross_check> cross_checks() { return cross_check_table; }
@@ -1021,6 +1230,8 @@ std::vector<std::string_view> child_names(std::string_view section) {
         const std::string_view name = rest.substr(0, rest.find('.'));
         if (std::find(names.begin(), names.end(), name) == names.end()) names.push_back(name);
     }
+    if (section.empty())
+        for (const repeated_section& r : repeated_table) names.push_back(r.path);
     return names;
 }
 

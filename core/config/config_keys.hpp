@@ -12,6 +12,7 @@
 #include <compare>
 #include <cstdint>
 #include <limits>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
@@ -101,8 +102,9 @@ std::span<const cross_check> cross_checks();
 const key_info* find_key(std::string_view path);
 // Is `path` a section, i.e. a proper prefix ("send_cap") of some key's path?
 bool is_section(std::string_view path);
-// The names directly under a section, in table order ("" for the top level):
-// child_names("send_cap") -> {"daily_limit", "window", ...}; child_names("") -> {"ldap", ...}.
+// The names directly under a section, in table order ("" for the top level, where the
+// repeated sections follow the table's): child_names("send_cap") -> {"daily_limit",
+// "window", ...}; child_names("") -> {"ldap", ..., "class_limits", "domain_limits"}.
 std::vector<std::string_view> child_names(std::string_view section);
 
 // One key's value from its YAML scalar text. Fails with a message (no key, no file) on a
@@ -186,5 +188,41 @@ constexpr bool kind_matches_field(const key_info& k) {
     }
     return false;
 }
+
+// ---- repeated sections: class_limits and domain_limits (issue 4, limits per account class
+// and per domain; core/policy/limits.hpp decides which applies). A repeated section maps
+// names the administrator chooses to a mapping of override keys:
+//   class_limits:
+//     staff:
+//       max_message_size_outgoing: 3.5MB
+// Every override key reuses the kind, bounds and unit of the global key it overrides
+// (base), so a value means exactly what it means globally and is parsed, checked, dumped
+// and reported by the same code; errors name file, line and the dotted path
+// (class_limits.staff.daily_limit).
+
+struct override_key {
+    std::string_view name;  // "daily_limit"
+    std::string_view base;  // the global key it overrides: "send_cap.daily_limit"
+    std::optional<std::uint64_t> limit_overrides::*field = nullptr;
+};
+
+struct repeated_section {
+    std::string_view path;  // "class_limits" (top level)
+    std::string_view what;  // what a name is, for messages: "class", "domain"
+    std::string_view rules;
+    std::string_view help;
+    std::string (*check_name)(std::string_view name) = nullptr;  // "" when fine
+    // Two names that are the same entry ("Staff" and "staff"; IDN spellings of a domain).
+    std::string (*name_key)(std::string_view name) = nullptr;
+    std::vector<named_limits> settings::*field = nullptr;
+};
+
+std::span<const override_key> override_keys();
+std::span<const repeated_section> repeated_sections();
+// nullptr when `path` is not a repeated section / not an override key.
+const repeated_section* find_repeated_section(std::string_view path);
+const override_key* find_override_key(std::string_view name);
+// The global key an override key borrows its kind and bounds from (never null).
+const key_info& base_key(const override_key& k);
 
 }  // namespace mailwarden::config

@@ -121,6 +121,9 @@ public:
                 apply(*key, v, line);
             } else if (is_section(path)) {
                 enter_section(path, v, line);
+            } else if (const repeated_section* r =
+                           section.empty() ? find_repeated_section(path) : nullptr) {
+                enter_repeated(*r, v, line);
             } else {
                 unknown(section, k.Scalar(), shown, line);
             }
@@ -181,6 +184,117 @@ private:
                           list_names(child_names(path)), node_description(v)));
         for (const key_info& k : keys())  // skip cross-checks on this section's defaults
             if (k.path.starts_with(path + ".")) failed_.insert(std::string(k.path));
+    }
+
+    // class_limits / domain_limits: NAME -> mapping of override keys (config_keys.hpp).
+    void enter_repeated(const repeated_section& r, const YAML::Node& v, int line) {
+        const std::string path(r.path);
+        lines_[path] = line;
+        if (v.IsNull()) return;  // "class_limits:" with every entry commented out
+        if (!v.IsMap()) {
+            error(line, path,
+                  fmt::format("expected a mapping of {} names to limits ({}), got {}", r.what,
+                              list_names(override_names()), node_description(v)));
+            failed_.insert(path);
+            return;
+        }
+        std::map<std::string, int> seen;  // name_key -> line: "Staff" and "staff" are one
+        for (auto it = v.begin(); it != v.end(); ++it) {
+            const YAML::Node k = it->first;
+            const YAML::Node entry = it->second;
+            const int at = line_of(k.Mark());
+            if (!k.IsScalar()) {
+                error(at, path,
+                      fmt::format("a {} name must be text, got {}", r.what, node_description(k)));
+                failed_.insert(path);
+                continue;
+            }
+            const std::string shown = log::sanitize(join_path(path, k.Scalar()), max_shown_key);
+            if (auto why = r.check_name(k.Scalar()); !why.empty()) {
+                error(at, shown, fmt::format("not a {} name: {}", r.what, why));
+                failed_.insert(path);
+                continue;
+            }
+            if (auto [pos, fresh] = seen.emplace(r.name_key(k.Scalar()), at); !fresh) {
+                error(at, shown,
+                      fmt::format("the same {} as line {}; remove one", r.what, pos->second));
+                failed_.insert(path);
+                continue;
+            }
+            named_limits out{k.Scalar(), {}};
+            if (entry.IsMap()) {
+                if (!walk_overrides(shown, entry, out.limits)) failed_.insert(path);
+            } else if (!entry.IsNull()) {
+                error(at, shown,
+                      fmt::format("expected a mapping of limits ({}), got {}",
+                                  list_names(override_names()), node_description(entry)));
+                failed_.insert(path);
+                continue;
+            }
+            (settings_.*r.field).push_back(std::move(out));
+        }
+    }
+
+    // One entry's override keys; false when one of them was refused.
+    bool walk_overrides(const std::string& entry_path, const YAML::Node& map,
+                        limit_overrides& out) {
+        bool ok = true;
+        std::map<std::string, int> seen;
+        for (auto it = map.begin(); it != map.end(); ++it) {
+            const YAML::Node k = it->first;
+            const YAML::Node v = it->second;
+            const int at = line_of(k.Mark());
+            if (!k.IsScalar()) {
+                error(at, entry_path,
+                      fmt::format("a key must be a name, got {}", node_description(k)));
+                ok = false;
+                continue;
+            }
+            const std::string path =
+                log::sanitize(join_path(entry_path, k.Scalar()), max_shown_key);
+            if (auto [pos, fresh] = seen.emplace(k.Scalar(), at); !fresh) {
+                error(at, path,
+                      fmt::format("duplicate key (first at line {}); remove one", pos->second));
+                ok = false;
+                continue;
+            }
+            const override_key* key = find_override_key(k.Scalar());
+            if (key == nullptr) {
+                const auto names = override_names();
+                if (auto c = closest(k.Scalar(), names))
+                    error(at, path, fmt::format("unknown key; did you mean {}?", *c));
+                else
+                    error(at, path,
+                          fmt::format("unknown key; an entry may set: {}", list_names(names)));
+                ok = false;
+                continue;
+            }
+            const key_info& base = base_key(*key);
+            std::string why;
+            if (!v.IsScalar()) {
+                why = v.IsNull() ? fmt::format(
+                                       "has no value: write {}, or remove the line to "
+                                       "keep {}",
+                                       describe_kind(base), base.path)
+                                 : fmt::format("expected {}, got {}", describe_kind(base),
+                                               node_description(v));
+            } else if (auto parsed_value = parse_value(base, v.Scalar()); !parsed_value.ok()) {
+                why = std::move(parsed_value.error);
+            } else if (why = check_value(base, *parsed_value.value); why.empty()) {
+                out.*key->field = std::get<std::uint64_t>(*parsed_value.value);
+            }
+            if (!why.empty()) {
+                error(at, path, std::move(why));
+                ok = false;
+            }
+        }
+        return ok;
+    }
+
+    static std::vector<std::string_view> override_names() {
+        std::vector<std::string_view> names;
+        for (const override_key& k : override_keys()) names.push_back(k.name);
+        return names;
     }
 
     void unknown(const std::string& section, const std::string& name, const std::string& shown,
@@ -326,6 +440,31 @@ std::vector<load_error> validate(const settings& s) {
         if (auto why = check_value(key, key.field.get(s)); !why.empty()) {
             errors.push_back({s.source_file, 0, std::string(key.path), std::move(why)});
             failed.insert(key.path);
+        }
+    }
+    // class_limits / domain_limits: names and values as the loader checks them.
+    for (const repeated_section& r : repeated_sections()) {
+        std::set<std::string> names;
+        for (const named_limits& entry : s.*r.field) {
+            const std::string where = fmt::format("{}.{}", r.path, entry.name);
+            std::string why = r.check_name(entry.name);
+            if (!why.empty()) why = fmt::format("not a {} name: {}", r.what, why);
+            if (why.empty() && !names.insert(r.name_key(entry.name)).second)
+                why = fmt::format("the same {} twice", r.what);
+            if (!why.empty()) {
+                errors.push_back({s.source_file, 0, where, std::move(why)});
+                failed.insert(r.path);
+                continue;
+            }
+            for (const override_key& k : override_keys()) {
+                const auto& value = entry.limits.*k.field;
+                if (!value) continue;
+                if (auto bad = check_value(base_key(k), *value); !bad.empty()) {
+                    errors.push_back(
+                        {s.source_file, 0, fmt::format("{}.{}", where, k.name), std::move(bad)});
+                    failed.insert(r.path);
+                }
+            }
         }
     }
     for (const cross_check& c : cross_checks()) {

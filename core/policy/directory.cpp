@@ -15,11 +15,16 @@ cached_directory::cached_directory(directory& inner, const clock& clock, seconds
       max_entries_(max_entries == 0 ? 1 : max_entries) {}
 
 lookup_result cached_directory::lookup(std::string_view key) {
+    return lookup_recent(key, positive_ttl_ > negative_ttl_ ? positive_ttl_ : negative_ttl_);
+}
+
+lookup_result cached_directory::lookup_recent(std::string_view key, seconds max_age) {
     const time_point now = clock_.now();
     {
         std::lock_guard lock(mutex_);
         if (auto it = entries_.find(key); it != entries_.end()) {
-            if (now < it->second.expires) return it->second.answer;
+            if (now < it->second.expires && now < it->second.stored + max_age)
+                return it->second.answer;
             entries_.erase(it);
         }
     }
@@ -34,8 +39,13 @@ lookup_result cached_directory::lookup(std::string_view key) {
         std::erase_if(entries_, [&](const auto& e) { return e.second.expires <= now; });
         if (entries_.size() >= max_entries_) entries_.clear();
     }
-    entries_.insert_or_assign(std::string(key), cached{answer, now + ttl});
+    entries_.insert_or_assign(std::string(key), cached{answer, now, now + ttl});
     return answer;
+}
+
+void cached_directory::forget(std::string_view key) {
+    std::lock_guard lock(mutex_);
+    if (auto it = entries_.find(key); it != entries_.end()) entries_.erase(it);
 }
 
 void cached_directory::clear() {

@@ -3,7 +3,8 @@
 // fakes implement `directory`; `cached_directory` puts a clock-driven cache in front of any
 // of them (positive entries for ldap.cache_ttl, "no such account" for
 // ldap.negative_cache_ttl; temporary failures are never cached, so the next message asks
-// again).
+// again; a sender's entry is asked again once older than ldap.status_cache_ttl, so an
+// admin's block reaches the milter within that time, not within cache_ttl).
 // Rules: R-SAV-9 (owned and granted addresses), R-PSH-3 / R-TJP-5 / R-SAV-11 (status),
 // R-PSH-6 (per-account daily limit), R-TJP-2 (internal-only + allow-list), R-MYO-6 (lists).
 // DESIGN "three outcomes": a lookup answers found, not_found or temporary_failure, never
@@ -38,6 +39,8 @@ struct account {
     bool internal_only = false;                   // application mailbox / internal list
     std::vector<std::string> allowed_recipients;  // "user@dom" or "@dom" (R-TJP-2)
     bool is_list = false;                         // a distribution list entry (R-MYO-6)
+    std::vector<std::string> classes;             // values of classes.attribute (limits.hpp)
+    std::string dn;                               // where it lives (R-PSH-3 status write)
 
     bool operator==(const account&) const = default;
 };
@@ -64,6 +67,16 @@ public:
     // comparison_key(): "john.doe@example.org"). Entries whose status is the deleted word
     // answer not_found (docs/SCHEMA.md "Lookups the milter makes").
     virtual lookup_result lookup(std::string_view key) = 0;
+    // Like lookup, but an answer remembered longer than `max_age` ago is asked for again:
+    // the milter reads a sender's account (its status, R-TJP-5 / R-PSH-3) at most
+    // ldap.status_cache_ttl old, while recipients use the whole ldap.cache_ttl. Directories
+    // without a cache simply look up.
+    virtual lookup_result lookup_recent(std::string_view key, seconds max_age) {
+        (void)max_age;
+        return lookup(key);
+    }
+    // Forget what is remembered about `key` (the milter changed it: R-PSH-3 activation).
+    virtual void forget(std::string_view key) { (void)key; }
 };
 
 // A directory in front of another, remembering answers: found for `positive_ttl`,
@@ -77,6 +90,8 @@ public:
     cached_directory(directory& inner, const clock& clock, seconds positive_ttl,
                      seconds negative_ttl, std::size_t max_entries = 100'000);
     lookup_result lookup(std::string_view key) override;
+    lookup_result lookup_recent(std::string_view key, seconds max_age) override;
+    void forget(std::string_view key) override;
     // Forget everything (SIGHUP, so a changed ldap.* takes effect at once).
     void clear();
     std::size_t size() const;
@@ -84,6 +99,7 @@ public:
 private:
     struct cached {
         lookup_result answer;
+        time_point stored;
         time_point expires;
     };
     directory& inner_;

@@ -38,6 +38,7 @@ struct sender_policy {
     bool check_identity = true;               // sender.check_identity
     std::vector<std::string> local_domains;   // normalised (A-labels, lowercase)
     network_list trusted_networks;            // sender.trusted_networks
+    network_list submit_networks;             // sender.submit_networks (client_access.hpp)
     std::string activation_key;               // sender.activation_address, normalised
 };
 

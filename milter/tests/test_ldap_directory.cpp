@@ -1,6 +1,7 @@
 // test_ldap_directory.cpp: LDAP entries -> accounts with the configured attribute names and
 // status words (docs/SCHEMA.md, R-MYO-8), deleted entries as not found, and bad values
-// ignored with a reason rather than trusted (R-PSH-6 override, R-TJP-2 flag).
+// ignored with a reason rather than trusted (R-PSH-6 override, R-TJP-2 flag); the DN and
+// class values (R-PSH-3 write, classes.attribute) and the activation modify (R-PSH-3).
 #include <doctest/doctest.h>
 
 #include "milter/ldap_directory.hpp"
@@ -57,4 +58,29 @@ TEST_CASE("R-PSH-6: malformed LDAP values are ignored with a reason") {
     CHECK_FALSE(a->daily_limit);
     CHECK_FALSE(a->internal_only);
     CHECK(problem == "mwDailySendLimit is not a number");
+}
+
+TEST_CASE("R-PSH-5 R-PSH-3: the entry's DN and its class values reach the account") {
+    config::settings s;
+    ldap::entry e;
+    e.dn = "uid=jan,ou=people,dc=savba,dc=sk";
+    e.attributes["mail"] = {"jan@savba.sk"};
+    e.attributes["employeeType"] = {"phd-student", "staff"};
+    const auto none = milter::to_account(e, s.attributes, s.account_status);
+    REQUIRE(none);
+    CHECK(none->dn == "uid=jan,ou=people,dc=savba,dc=sk");
+    CHECK(none->classes.empty());  // classes.attribute "": no classes
+    const auto a = milter::to_account(e, s.attributes, s.account_status, nullptr, "employeeType");
+    REQUIRE(a);
+    CHECK(a->classes == std::vector<std::string>{"phd-student", "staff"});
+}
+
+TEST_CASE("R-PSH-3: an activation is delete-pending + add-active in one modify") {
+    const auto changes = milter::activation_changes("inetUserStatus", "2", "1");
+    REQUIRE(changes.size() == 2);
+    CHECK(changes[0].op == ldap::mod_op::remove);  // rc 16 when no longer pending
+    CHECK(changes[0].attribute == "inetUserStatus");
+    CHECK(changes[0].vals == ldap::values{"2"});
+    CHECK(changes[1].op == ldap::mod_op::add);
+    CHECK(changes[1].vals == ldap::values{"1"});
 }

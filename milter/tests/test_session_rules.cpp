@@ -546,3 +546,251 @@ TEST_CASE("R-TJP-3: a 100 KB Subject is bounded, logged, and still matched at it
     CHECK(f.s.end_of_message().smtp_code == 550);
     CHECK(f.sink->contains("Q33: Subject longer than 65536 bytes: only its start is checked"));
 }
+
+namespace {
+
+// R-PSH-3: a status writer that answers as told and remembers what it was asked.
+class fake_writer final : public policy::status_writer {
+public:
+    policy::activation_result activate(const policy::account& a) override {
+        written.push_back(a.dn);
+        return answer;
+    }
+    policy::activation_result answer{policy::activation_outcome::written, {}};
+    std::vector<std::string> written;
+};
+
+config::settings with_classes() {
+    auto s = fixture::defaults();
+    s.classes.attribute = "employeeType";
+    config::named_limits student{"student", {}};
+    student.limits.max_message_size_outgoing = 500;
+    student.limits.max_recipients = 1;
+    student.limits.daily_limit = 1;
+    config::named_limits archive{"archive", {}};
+    archive.limits.max_message_size_incoming = 5000;
+    s.class_limits = {student, archive};
+    config::named_limits here{"Example.ORG", {}};
+    here.limits.max_message_size_incoming = 1500;
+    here.limits.max_message_size_outgoing = 800;
+    s.domain_limits = {here};
+    return s;
+}
+
+}  // namespace
+
+TEST_CASE("R-SAV-4 R-PSH-6: a class sets the sender's size, recipients and daily cap") {
+    fixture f(with_classes());
+    f.directory.accounts["alice@example.org"].classes = {"Student"};
+    policy::account carol;
+    carol.mail = "carol@example.org";
+    f.directory.accounts["carol@example.org"] = carol;  // no class: her domain's 800
+    f.s.connect("c", "203.0.113.9");
+    f.login("alice@example.org");
+    f.macros.values["i"] = "Q40";
+    const std::string_view big[] = {"SIZE=501"};
+    const auto v = f.s.mail_from("<alice@example.org>", big);
+    CHECK(v.to_smtp_string() == "552 5.3.4 Message size exceeds fixed limit");
+    CHECK(
+        f.last_line().ends_with(" verdict=reject rule=R-SAV-4 reply=\"552 5.3.4 Message size "
+                                "exceeds fixed limit\""));
+    REQUIRE(f.s.mail_from("<alice@example.org>", {}).is_accept());
+    CHECK(f.s.rcpt("<bob@example.org>", {}).is_accept());
+    CHECK(f.s.rcpt("<carol@example.org>", {}).to_smtp_string() ==
+          "452 4.5.3 Error: too many recipients");  // the class's max_recipients 1
+    CHECK(f.s.data().is_accept());
+    CHECK(f.s.end_of_message().is_accept());
+    CHECK(f.last_line().ends_with(" verdict=accept"));
+    // The class's daily limit 1: the second message starts the block.
+    REQUIRE(f.s.mail_from("<alice@example.org>", {}).is_accept());
+    CHECK(f.rest({}).smtp_code == 450);
+
+    f.login("carol@example.org");
+    const std::string_view c_ok[] = {"SIZE=800"};
+    CHECK(f.s.mail_from("<carol@example.org>", c_ok).is_accept());
+    const std::string_view c_big[] = {"SIZE=801"};
+    CHECK(f.s.mail_from("<carol@example.org>", c_big).smtp_code == 552);
+    // The account's own LDAP limit still beats its class.
+    f.directory.accounts["alice@example.org"].daily_limit = 5;
+    f.clock.advance(seconds{86400 * 2});
+    f.login("alice@example.org");
+    for (int i = 0; i < 5; ++i) {
+        REQUIRE(f.s.mail_from("<alice@example.org>", {}).is_accept());
+        CHECK(f.rest({}).is_accept());
+    }
+}
+
+TEST_CASE("R-SAV-4: incoming mail is held to each recipient's class and domain limit") {
+    fixture f(with_classes());
+    policy::account archive;
+    archive.mail = "archive@example.org";
+    archive.classes = {"archive"};
+    f.directory.accounts["archive@example.org"] = archive;
+    f.s.connect("c", "203.0.113.9");
+    // MAIL FROM: only what fits nobody (the largest incoming limit, archive's 5000).
+    const std::string_view huge[] = {"SIZE=5001"};
+    CHECK(f.s.mail_from("<x@elsewhere.test>", huge).smtp_code == 552);
+    const std::string_view size[] = {"SIZE=1800"};
+    REQUIRE(f.s.mail_from("<x@elsewhere.test>", size).is_accept());
+    // example.org takes 1500: this recipient is refused, the message goes on.
+    const auto v = f.s.rcpt("<bob@example.org>", {});
+    CHECK(v.to_smtp_string() == "552 5.3.4 Message size exceeds fixed limit");
+    CHECK(f.sink->contains("rcpt=bob@example.org verdict=reject rule=R-SAV-4"));
+    CHECK(f.s.rcpt("<archive@example.org>", {}).is_accept());  // its class takes 5000
+    CHECK(f.s.rcpt("<y@elsewhere.test>", {}).is_accept());     // the global 2000
+    CHECK(f.s.data().is_accept());
+    const std::string body(1700, 'x');
+    CHECK(f.s.body({reinterpret_cast<const unsigned char*>(body.data()), body.size()}).is_accept());
+    CHECK(f.s.end_of_message().is_accept());  // 1702 bytes: fits 5000 and 2000
+    // Without SIZE=: counted at the end against the smallest limit of the recipients.
+    REQUIRE(f.s.mail_from("<x@elsewhere.test>", {}).is_accept());
+    CHECK(f.s.rcpt("<archive@example.org>", {}).is_accept());
+    CHECK(f.s.rcpt("<bob@example.org>", {}).is_accept());
+    CHECK(f.s.data().is_accept());
+    CHECK(f.s.body({reinterpret_cast<const unsigned char*>(body.data()), body.size()}).is_accept());
+    CHECK(f.s.end_of_message().to_smtp_string() == "552 5.3.4 Message size exceeds fixed limit");
+}
+
+TEST_CASE("R-PSH-9: logins only from submit networks; outsiders may not relay") {
+    auto st = fixture::defaults();
+    st.sender.submit_networks = "192.0.2.0/24";
+    fixture f(st);
+    f.s.connect("home.example", "203.0.113.9");
+    f.login("alice@example.org");
+    const auto v = f.s.mail_from("<alice@example.org>", {});
+    CHECK(v.to_smtp_string() ==
+          "550 5.7.1 <home.example[203.0.113.9]>: Client host rejected: submission from this "
+          "network is not allowed");
+    CHECK(f.last_line().find(" verdict=reject rule=R-PSH-9 ") != std::string::npos);
+    CHECK(f.directory.calls == 0);  // refused before any lookup
+    // The same client without a login: incoming mail to our domain only.
+    f.macros.values.erase("{auth_authen}");
+    REQUIRE(f.s.mail_from("<friend@elsewhere.test>", {}).is_accept());
+    CHECK(f.s.rcpt("<bob@example.org>", {}).is_accept());
+    const auto relay = f.s.rcpt("<someone@elsewhere.test>", {});
+    CHECK(relay.to_smtp_string() == "554 5.7.1 <someone@elsewhere.test>: Relay access denied");
+    CHECK(f.sink->contains("rcpt=someone@elsewhere.test verdict=reject rule=R-PSH-9"));
+
+    fixture vpn(st);
+    vpn.s.connect("vpn", "192.0.2.44");
+    vpn.login("alice@example.org");
+    REQUIRE(vpn.s.mail_from("<alice@example.org>", {}).is_accept());
+    CHECK(vpn.s.rcpt("<someone@elsewhere.test>", {}).is_accept());
+    fixture relay_host(st);  // trusted_networks 198.51.100.0/24: relays, and logs in
+    relay_host.s.connect("relay", "198.51.100.20");
+    REQUIRE(relay_host.s.mail_from("<ceo@example.org>", {}).is_accept());
+    CHECK(relay_host.s.rcpt("<someone@elsewhere.test>", {}).is_accept());
+    relay_host.login("alice@example.org");
+    CHECK(relay_host.s.mail_from("<alice@example.org>", {}).is_accept());
+}
+
+TEST_CASE("R-TJP-5: a block reaches the milter within status_cache_ttl, not cache_ttl") {
+    auto st = fixture::defaults();
+    st.ldap.status_cache_ttl = seconds{10};
+    fixture f(st);
+    policy::cached_directory cache(f.directory, f.clock, seconds{3600}, seconds{60});
+    services shared{&cache, &f.counters, &f.clock};
+    session s(f.holder, f.macros, shared);
+    s.connect("c", "203.0.113.9");
+    f.login("alice@example.org");
+    REQUIRE(s.mail_from("<alice@example.org>", {}).is_accept());
+    f.directory.accounts["alice@example.org"].status = policy::account_status::blocked;
+    f.clock.advance(seconds{9});
+    CHECK(s.mail_from("<alice@example.org>", {}).is_accept());  // still the cached copy
+    f.clock.advance(seconds{1});
+    CHECK(s.mail_from("<alice@example.org>", {}).to_smtp_string() ==
+          "550 5.7.1 <alice@example.org>: Sender address rejected: account is blocked");
+    CHECK(f.directory.calls == 2);
+}
+
+TEST_CASE("R-PSH-3: with a write credential the milter activates the account itself") {
+    auto st = fixture::defaults();
+    st.sender.activation_address = "test@example.org";
+    fixture f(st);
+    auto& alice = f.directory.accounts["alice@example.org"];
+    alice.status = policy::account_status::pending;
+    alice.dn = "uid=alice,ou=people,dc=example,dc=org";
+    policy::cached_directory cache(f.directory, f.clock, seconds{3600}, seconds{60});
+    fake_writer writer;
+    services shared{&cache, &f.counters, &f.clock, &writer};
+    session s(f.holder, f.macros, shared);
+    s.connect("c", "203.0.113.9");
+    f.login("alice@example.org");
+    const auto activate = [&] {
+        REQUIRE(s.mail_from("<alice@example.org>", {}).is_accept());
+        REQUIRE(s.rcpt("<test@example.org>", {}).is_accept());
+        REQUIRE(s.data().is_accept());
+        return s.end_of_message();
+    };
+    CHECK(activate().is_accept());
+    CHECK(writer.written == std::vector<std::string>{"uid=alice,ou=people,dc=example,dc=org"});
+    CHECK(f.counters.activations.empty());  // recorded, then cleared: nothing left to apply
+    CHECK(
+        f.sink->contains("alice@example.org: activation mail seen (R-PSH-3); account "
+                         "activated in LDAP (uid=alice,ou=people,dc=example,dc=org)"));
+    // The cached "pending" was forgotten: the next MAIL FROM reads the account again.
+    alice.status = policy::account_status::active;
+    const int calls = f.directory.calls;
+    REQUIRE(s.mail_from("<alice@example.org>", {}).is_accept());
+    CHECK(f.directory.calls == calls + 1);
+    CHECK(s.rcpt("<bob@example.org>", {}).is_accept());
+    s.abort();
+
+    // Changed meanwhile (an admin blocked it): nothing overwritten, the record cleared.
+    alice.status = policy::account_status::pending;
+    cache.clear();
+    writer.answer = {policy::activation_outcome::not_pending, "conflict: rc 16"};
+    CHECK(activate().is_accept());
+    CHECK(f.counters.activations.empty());
+    CHECK(
+        f.sink->contains("its status is no longer pending in LDAP, left as it is: "
+                         "conflict: rc 16"));
+    // LDAP refuses or is down: the mail is accepted, the record stays for activate-pending.
+    cache.clear();
+    writer.answer = {policy::activation_outcome::failed, "temporary: rc -1 (Can't contact)"};
+    CHECK(activate().is_accept());
+    CHECK(f.counters.activations.count("alice@example.org") == 1);
+    CHECK(
+        f.sink->contains("cannot write the status (temporary: rc -1 (Can't contact)); left "
+                         "for mailwarden user activate-pending"));
+    CHECK(writer.written.size() == 3);
+}
+
+TEST_CASE("R-PSH-3: without a write credential nothing is written (activate-pending does)") {
+    auto st = fixture::defaults();
+    st.sender.activation_address = "test@example.org";
+    fixture f(st);
+    f.directory.accounts["alice@example.org"].status = policy::account_status::pending;
+    f.directory.accounts["alice@example.org"].dn = "uid=alice,dc=example,dc=org";
+    f.s.connect("c", "203.0.113.9");
+    f.login("alice@example.org");
+    REQUIRE(f.s.mail_from("<alice@example.org>", {}).is_accept());
+    REQUIRE(f.s.rcpt("<test@example.org>", {}).is_accept());
+    CHECK(f.s.end_of_message().is_accept());
+    CHECK(f.counters.activations.count("alice@example.org") == 1);
+    CHECK(
+        f.sink->contains("activation mail seen (R-PSH-3); run mailwarden user "
+                         "activate-pending"));
+}
+
+TEST_CASE("R-PSH-9 R-SAV-9: Postfix's non-SMTP mail (localhost, port 0) is a local submission") {
+    auto st = fixture::defaults();
+    st.sender.submit_networks = "192.0.2.0/24";
+    fixture f(st);
+    f.macros.values["{client_port}"] = "0";
+    f.s.connect("localhost", "127.0.0.1");
+    CHECK_FALSE(f.s.connection().client_addr.has_value());
+    REQUIRE(f.s.mail_from("<root@example.org>", {}).is_accept());  // our domain: trusted
+    CHECK(f.s.rcpt("<someone@elsewhere.test>", {}).is_accept());   // may write anywhere
+    CHECK(f.s.end_of_message().is_accept());
+    CHECK(f.last_line().find(" client=- auth=- from=root@example.org ") != std::string::npos);
+    // A real TCP client on the loopback has a port: an outsider like any other.
+    f.macros.values["{client_port}"] = "41234";
+    f.s.connect("localhost", "127.0.0.1");
+    CHECK(f.s.connection().client_addr == std::optional<std::string>("127.0.0.1"));
+    CHECK(f.s.mail_from("<root@example.org>", {}).smtp_code == 553);
+    // Port 0 from anywhere but the loopback proves nothing.
+    f.macros.values["{client_port}"] = "0";
+    f.s.connect("x", "203.0.113.9");
+    CHECK(f.s.connection().client_addr == std::optional<std::string>("203.0.113.9"));
+}

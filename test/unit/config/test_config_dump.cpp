@@ -66,13 +66,16 @@ ldap:
   page_size: 500
   cache_ttl: 1m
   negative_cache_ttl: 10s
+  status_cache_ttl: 10s
+  write_bind_dn: ""
+  write_bind_password_file: ""
 
 log:
   target: syslog
   level: info
 
 milter:
-  socket: "unix:/run/mailwarden/milter.sock"
+  socket: "unix:/var/spool/postfix/mailwarden/milter.sock"
   user: "mailwarden"
   group: ""
   socket_group: "postfix"
@@ -99,6 +102,7 @@ sender:
   local_domains: ""
   trusted_networks: ""
   activation_address: ""
+  submit_networks: ""
 
 rules:
   subject_block_file: ""
@@ -113,6 +117,9 @@ quota:
 provisioning:
   activate_on_create: false
   tombstone_retention: 30d
+  relationships: "employee contractor phd-student project-collaborator intern external-collaborator"
+  mailbox_hosts: ""
+  password_scheme: server
 
 password_policy:
   min_length: 8
@@ -150,6 +157,13 @@ account_status:
   pending: "pending"
   blocked: "blocked"
   deleted: "deleted"
+
+classes:
+  attribute: ""
+
+class_limits: {}
+
+domain_limits: {}
 )");
     check_round_trip(settings{});
 }
@@ -307,12 +321,12 @@ TEST_CASE("config: validate() checks settings built in code like the loader does
     CHECK(text.find("  grace: \"-1s\"\n") != std::string::npos);
     CHECK(joined(load_string(text, "code").errors) ==
           "code:12: ldap.page_size: must be between 1 and 100000 entries, got 0\n"
-          "code:21: milter.socket: \"tcp:1\" is not a milter socket: write unix:/PATH, "
+          "code:24: milter.socket: \"tcp:1\" is not a milter socket: write unix:/PATH, "
           "local:/PATH, inet:PORT@HOST or inet6:PORT@HOST\n"
-          "code:26: milter.on_dependency_failure: \"invalid value 3\" is not one of: "
+          "code:29: milter.on_dependency_failure: \"invalid value 3\" is not one of: "
           "tempfail, reject\n"
-          "code:36: send_cap.bucket: must be between 1s and 5m, got 10m\n"
-          "code:57: quota.grace: must not be negative, got \"-1s\"\n");
+          "code:39: send_cap.bucket: must be between 1s and 5m, got 10m\n"
+          "code:61: quota.grace: must not be negative, got \"-1s\"\n");
 
     settings cross;
     cross.send_cap.bucket = seconds{7};

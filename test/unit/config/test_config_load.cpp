@@ -181,7 +181,8 @@ TEST_CASE("config: unknown keys are errors, with a suggestion when one key is cl
          "warning_bytes, grace\n"},
         {"frobnicate: 1\n",
          "t.yaml:1: frobnicate: unknown section; the sections are: ldap, log, milter, limits, "
-         "send_cap, sender, rules, quota, provisioning, password_policy, attributes, account_status\n"},
+         "send_cap, sender, rules, quota, provisioning, password_policy, attributes, account_status, "
+         "classes, class_limits, domain_limits\n"},
         // a key under a key
         {"send_cap:\n  daily_limit:\n    per_user: 5\n",
          "t.yaml:2: send_cap.daily_limit: expected a whole number of messages, got a "
@@ -189,11 +190,13 @@ TEST_CASE("config: unknown keys are errors, with a suggestion when one key is cl
         // merge keys are not YAML 1.2 and not supported
         {"ldap:\n  <<: {uri: \"ldap://x\"}\n",
          "t.yaml:2: ldap.<<: unknown key; ldap has: uri, base_dn, bind_dn, bind_password_file, "
-         "start_tls, ca_file, timeout, page_size, cache_ttl, negative_cache_ttl\n"},
+         "start_tls, ca_file, timeout, page_size, cache_ttl, negative_cache_ttl, status_cache_ttl, "
+         "write_bind_dn, write_bind_password_file\n"},
         // a hostile key is echoed sanitised
         {"\"a\\x01b\": 1\n",
          "t.yaml:1: a?b: unknown section; the sections are: ldap, log, milter, limits, "
-         "send_cap, sender, rules, quota, provisioning, password_policy, attributes, account_status\n"},
+         "send_cap, sender, rules, quota, provisioning, password_policy, attributes, account_status, "
+         "classes, class_limits, domain_limits\n"},
         {"? [a, b]\n: 1\n", "t.yaml:1: a key must be a name, got a list\n"},
         {"send_cap:\n  ? {a: 1}\n  : 1\n",
          "t.yaml:2: send_cap: a key must be a name, got a mapping\n"},
@@ -393,10 +396,12 @@ TEST_CASE("config: YAML syntax errors and a top level that is not a mapping") {
         {"a: *nowhere\n", "t.yaml:1: YAML syntax: the referenced anchor is not defined\n"},
         {"- ldap\n- log\n",
          "t.yaml:1: the top level must be a mapping of sections (ldap, log, milter, limits, "
-         "send_cap, sender, rules, quota, provisioning, password_policy, attributes, account_status), got a list\n"},
+         "send_cap, sender, rules, quota, provisioning, password_policy, attributes, account_status, "
+         "classes, class_limits, domain_limits), got a list\n"},
         {"hello\n",
          "t.yaml:1: the top level must be a mapping of sections (ldap, log, milter, limits, "
-         "send_cap, sender, rules, quota, provisioning, password_policy, attributes, account_status), got \"hello\"\n"},
+         "send_cap, sender, rules, quota, provisioning, password_policy, attributes, account_status, "
+         "classes, class_limits, domain_limits), got \"hello\"\n"},
         {"log:\n  level: info\n---\nlog:\n  level: debug\n",
          "t.yaml:4: a second YAML document (after ---): put every key in one document\n"},
         {std::string_view("log:\n  level: info\0\n", 20), "t.yaml:2: contains a NUL byte\n"},
@@ -432,7 +437,8 @@ frobnicate: 1
        "(powers of 1024)\n"
        "t.yaml:9: quota.storage_bytes: duplicate key (first at line 8); remove one\n"
        "t.yaml:10: frobnicate: unknown section; the sections are: ldap, log, milter, limits, "
-       "send_cap, sender, rules, quota, provisioning, password_policy, attributes, account_status\n");
+       "send_cap, sender, rules, quota, provisioning, password_policy, attributes, account_status, "
+         "classes, class_limits, domain_limits\n");
     const auto r = load_string("log:\n  level: loud\n", "t.yaml");
     CHECK_FALSE(r.ok());
     CHECK_FALSE(r.value.has_value());

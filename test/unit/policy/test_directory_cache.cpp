@@ -1,7 +1,8 @@
 // test_directory_cache.cpp: the account cache in front of the directory, driven by a fake
 // clock: positive answers for ldap.cache_ttl, negative for ldap.negative_cache_ttl,
 // temporary failures never (so LDAP coming back is seen at the next message), the bound on
-// entries, and the failure verdict (DESIGN "three outcomes").
+// entries, the failure verdict (DESIGN "three outcomes"), the shorter age for a sender's
+// status (ldap.status_cache_ttl, R-TJP-5) and forgetting one entry (R-PSH-3).
 #include <doctest/doctest.h>
 
 #include <map>
@@ -94,4 +95,49 @@ TEST_CASE("milter.on_dependency_failure: tempfail is 451 4.3.0, reject is 554 5.
           "554 5.3.0 Lookup failure: counter store unavailable");
     // Never an accept, even for an action the config does not offer.
     CHECK(failure_verdict(action::accept, "x").what == action::tempfail);
+}
+
+TEST_CASE("R-TJP-5: a sender's entry is read again once older than status_cache_ttl") {
+    counting_directory inner;
+    fake_clock now;
+    cached_directory cache(inner, now, seconds{3600}, seconds{10});
+    CHECK(cache.lookup_recent("alice@example.org", seconds{10}).status == lookup_status::found);
+    now.advance(seconds{9});
+    CHECK(cache.lookup_recent("alice@example.org", seconds{10}).status == lookup_status::found);
+    CHECK(cache.lookup("alice@example.org").status == lookup_status::found);  // recipients
+    CHECK(inner.calls["alice@example.org"] == 1);
+    now.advance(seconds{1});  // 10 s old: a status change (block) is seen now
+    CHECK(cache.lookup_recent("alice@example.org", seconds{10}).status == lookup_status::found);
+    CHECK(inner.calls["alice@example.org"] == 2);
+    // The fresh copy serves plain lookups for the rest of cache_ttl.
+    now.advance(seconds{100});
+    CHECK(cache.lookup("alice@example.org").status == lookup_status::found);
+    CHECK(inner.calls["alice@example.org"] == 2);
+    // 0: every sender lookup asks.
+    CHECK(cache.lookup_recent("alice@example.org", seconds{0}).status == lookup_status::found);
+    CHECK(cache.lookup_recent("alice@example.org", seconds{0}).status == lookup_status::found);
+    CHECK(inner.calls["alice@example.org"] == 4);
+    // Never longer than cache_ttl, whatever max_age says.
+    now.advance(seconds{3600});
+    CHECK(cache.lookup_recent("alice@example.org", seconds{86400}).status == lookup_status::found);
+    CHECK(inner.calls["alice@example.org"] == 5);
+}
+
+TEST_CASE("R-PSH-3: forget() drops one entry (the milter changed it), others stay") {
+    counting_directory inner;
+    fake_clock now;
+    cached_directory cache(inner, now, seconds{60}, seconds{60});
+    cache.lookup("alice@example.org");
+    cache.lookup("ghost@example.org");
+    cache.forget("alice@example.org");
+    cache.forget("never@seen.test");
+    CHECK(cache.size() == 1);
+    cache.lookup("alice@example.org");
+    cache.lookup("ghost@example.org");
+    CHECK(inner.calls["alice@example.org"] == 2);
+    CHECK(inner.calls["ghost@example.org"] == 1);
+    // A directory without a cache: lookup_recent is lookup, forget does nothing.
+    login_only_directory plain;
+    CHECK(plain.lookup_recent("x@example.org", seconds{0}).value->mail == "x@example.org");
+    plain.forget("x@example.org");
 }
