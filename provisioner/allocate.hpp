@@ -5,6 +5,11 @@
 // changes nothing, re-reads and tries again. No Modify-Increment (389ds lacks it), no
 // assertion control (389ds ignores it when non-critical). A number, once taken, is never
 // handed out again, even when writing the account fails afterwards (a gap, not a reuse).
+// Blocks: one swap {delete v, add v+K} hands out the K consecutive numbers v..v+K-1 at the
+// price of one (an import takes one block per region and run, capped at max_block so a
+// crash wastes at most that many numbers). Unused numbers at the end of a block go back
+// with a swap {delete v+K, add v+used}, which only succeeds when nobody took a number
+// since; otherwise they stay a gap.
 // The directory is reached through two callables, so the loop is unit-tested with fakes.
 #pragma once
 
@@ -43,6 +48,26 @@ struct allocation {
 // outcome for anything but a conflict, and conflict "still contended after N attempts"
 // when max_attempts swaps all lost.
 allocation allocate_next(mail::region r, const counter_ops& ops, int max_attempts = 500);
+
+// Numbers an import takes with one swap, at most.
+inline constexpr std::uint32_t max_block = 500;
+
+struct block_allocation {
+    ldap::result outcome;     // as allocation::outcome
+    std::uint32_t first = 0;  // the first sequence number handed out (when ok)
+    std::uint32_t count = 0;  // first .. first+count-1 are ours; <= wanted, less only at
+                              // the end of the region (ask again: the next is "full")
+    int attempts = 0;
+};
+
+// `wanted` (1..max_block, clamped) consecutive numbers of `r` with one successful swap;
+// errors as allocate_next.
+block_allocation allocate_block(mail::region r, std::uint32_t wanted, const counter_ops& ops,
+                                int max_attempts = 500);
+
+// Returns first+used .. end-1 to the counter: swap {delete end, add first+used}. ok when
+// given back; conflict (nothing changed, the numbers stay a gap) when the counter moved on.
+ldap::result give_back(const block_allocation& block, std::uint32_t used, const counter_ops& ops);
 
 // "12" -> 12; nullopt for anything but 1..7 plain ASCII digits without sign or leading zero.
 std::optional<std::uint32_t> parse_counter_value(std::string_view text);

@@ -31,8 +31,13 @@ struct tenant_options {
     std::string id;
     std::vector<std::string> domains;
     std::string display_name;
+    std::string max_mailboxes;  // R-PSH-2: a number, "none" (no limit), "" (leave as is)
 };
+// Also gives the tenant's accounts their secondary-domain addresses (R-TJP-1).
 void tenant_ensure(context& ctx, const tenant_options& o);
+// R-TJP-1: every live account of tenant id gets NXXXXXX@<each tenant domain> it lacks;
+// make_primary also moves a mail in another tenant domain to the default domain.
+void tenant_sync_addresses(context& ctx, const std::string& id, bool make_primary = false);
 
 // user.cpp
 struct user_options {
@@ -111,5 +116,15 @@ void import_file(context& ctx, const std::string& path, const std::string& forma
 void export_ldif(context& ctx, std::ostream& out);
 std::string to_ldif(std::vector<ldap::entry> entries);
 bool ldif_safe(std::string_view value);
+
+// trace.cpp (R-TJP-4): messages in the mail log by sender, recipient or queue id. Needs no
+// configuration and no directory; returns the exit code (0 also when nothing matches,
+// 64 usage, 66 when no log file could be read).
+struct trace_options {
+    std::string sender, recipient, queue_id;  // at least one; addresses case-insensitive
+    std::string since = "30d", until;         // YYYY-MM-DD[THH:MM[:SS]] (local), 7d, 12h
+    std::vector<std::string> logs;  // plain or gzip; "-" stdin; empty: /var/log/mail.log*
+};
+int trace(const trace_options& o, bool json, std::ostream& out, std::ostream& err);
 
 }  // namespace mailwarden::provisioner

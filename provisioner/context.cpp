@@ -33,6 +33,10 @@ void context::connect() {
     o.start_tls = settings.ldap.start_tls;
     o.ca_file = settings.ldap.ca_file;
     o.timeout = std::chrono::duration_cast<std::chrono::milliseconds>(settings.ldap.timeout);
+    // Over ldapi:// without a bind DN the provisioner binds with SASL EXTERNAL: the server
+    // knows the local user from the socket (OpenLDAP maps root to the cn=config manager),
+    // so no secret is needed at all. An anonymous provisioner could write nothing anyway.
+    o.sasl_external = settings.ldap.bind_dn.empty() && settings.ldap.uri.starts_with("ldapi://");
     const ldap::result r = conn.open(o);
     if (!r.is_ok()) {
         const int code = r.what == ldap::status::invalid ? ex_config : exit_code_for(r, true);
@@ -110,6 +114,12 @@ std::string to_json(const report& r, bool check) {
         out += "}";
     }
     return out + "],\"notes\":" + json_list(r.notes) + "}";
+}
+
+std::string to_error_json(const report& r, bool check, const std::string& message, int code) {
+    std::string out = to_json(r, check);
+    out.pop_back();  // the closing brace
+    return out + fmt::format(",\"error\":{},\"exit_code\":{}}}", json_string(message), code);
 }
 
 void print_text(const report& r, bool check, std::ostream& out) {

@@ -4,8 +4,8 @@
 // the end (one JSON document with `changed` and the entries touched, or text).
 // Exit codes follow sysexits(3): 0 ok, 64 usage, 65 bad data, 69 directory unavailable,
 // 75 temporary failure, 77 permission denied, 78 configuration error.
-// Security: the bind secret comes from ldap.bind_password_file; no password is ever put
-// into a report or a message.
+// Security: the bind secret comes from ldap.bind_password_file (or, over ldapi:// without a
+// bind_dn, none: SASL EXTERNAL); no password is ever put into a report or a message.
 #pragma once
 
 #include <map>
@@ -97,6 +97,9 @@ struct context {
 // "exit_code".
 std::string to_json(const report& r, bool check);
 std::string json_string(std::string_view text);  // a JSON string literal, escaped
+// The error document: to_json's fields ("changed" true when something was written before
+// the failure, and those entries) plus "error" and "exit_code".
+std::string to_error_json(const report& r, bool check, const std::string& message, int code);
 // The report as text lines for a terminal.
 void print_text(const report& r, bool check, std::ostream& out);
 

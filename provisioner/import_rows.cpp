@@ -1,4 +1,5 @@
-// import_rows.cpp: see import_rows.hpp. Rules: R-MYO-9, R-PSH-1, R-MYO-1, R-MYO-2.
+// import_rows.cpp: see import_rows.hpp. Rules: R-MYO-9, R-PSH-1, R-MYO-1, R-MYO-2, R-SAV-7,
+// R-SAV-8.
 #include "provisioner/import_rows.hpp"
 
 #include <fmt/format.h>
@@ -63,7 +64,6 @@ void build_row(int line, const std::map<std::string, std::string>& f, import_par
           std::tuple{"mailbox_host", u.mailbox_host, false},
           std::tuple{"relationship", u.relationship, false}})
         if (auto w = check_text(what, v, required); !w.empty()) err(w + " (R-MYO-2)");
-    if (auto w = check_relationship(u.relationship); !w.empty()) err(w);
     auto number = [&](const char* k, std::optional<std::uint64_t>& into) {
         const std::string v = get(k);
         if (v.empty()) return;
@@ -97,6 +97,15 @@ void check_duplicates(import_parse& out) {
 }
 
 }  // namespace
+
+void check_configured_values(const config::provisioning_settings& p, import_parse& parsed) {
+    for (const auto& r : parsed.rows) {
+        if (auto w = check_relationship(r.user.relationship, p.relationships); !w.empty())
+            parsed.errors.push_back(fmt::format("row {}: {}", r.line, w));
+        if (auto w = check_mailbox_host(r.user.mailbox_host, p.mailbox_hosts); !w.empty())
+            parsed.errors.push_back(fmt::format("row {}: {}", r.line, w));
+    }
+}
 
 import_parse parse_import_csv(std::string_view text, std::size_t max_rows) {
     import_parse out;

@@ -5,7 +5,8 @@
 // 1-based item number) and the rule. Columns: external_id, region, tenant, cn, sn
 // (required), given_name, display_name, title, telephone, quota_bytes, quota_messages,
 // daily_send_limit, mailbox_host, relationship, alias (yes/no: a first.last alias).
-// Rules: R-MYO-9 (idempotent through the external id), R-PSH-1, R-MYO-1, R-MYO-2.
+// Rules: R-MYO-9 (idempotent through the external id), R-PSH-1, R-MYO-1, R-MYO-2,
+// R-SAV-7, R-SAV-8.
 #pragma once
 
 #include <string>
@@ -30,5 +31,9 @@ struct import_parse {
 import_parse parse_import_csv(std::string_view text, std::size_t max_rows = 1'000'000);
 // YAML text: a sequence of mappings.
 import_parse parse_import_yaml(std::string_view text, std::size_t max_rows = 1'000'000);
+// The values the configuration restricts, row by row: relationship against
+// provisioning.relationships (R-SAV-8), mailbox_host against provisioning.mailbox_hosts
+// (R-SAV-7); errors appended to parsed.errors.
+void check_configured_values(const config::provisioning_settings& p, import_parse& parsed);
 
 }  // namespace mailwarden::provisioner

@@ -1,5 +1,6 @@
 // main.cpp: the `mailwarden` provisioner CLI: global options (-c, --json, --check,
-// --check-config) and dispatch to the nouns (directory, tenant, user, alias, sendcap).
+// --check-config) and dispatch to the nouns (directory, tenant, user, alias, sendcap; list,
+// resource-group and resource in list_cli.hpp).
 // Exit codes follow sysexits(3): 0 ok, 64 usage, 65 bad data, 69 directory unavailable,
 // 75 temporary failure, 77 permission denied, 78 configuration error.
 // Security: run by administrators and Ansible; passwords never come from argv (stdin, a
@@ -17,6 +18,7 @@
 #include "core/util/version.hpp"
 #include "provisioner/commands.hpp"
 #include "provisioner/diff.hpp"
+#include "provisioner/list_cli.hpp"
 
 namespace mw = mailwarden::provisioner;
 
@@ -59,6 +61,14 @@ int main(int argc, char** argv) {
     tenant_ensure->add_option("--id", topt.id, "tenant id")->required();
     tenant_ensure->add_option("--domain", topt.domains, "mail domain (repeat)")->required();
     tenant_ensure->add_option("--display-name", topt.display_name, "organisation name");
+    tenant_ensure->add_option("--max-mailboxes", topt.max_mailboxes,
+                              "mailboxes it applied for (R-PSH-2); none: no limit");
+    auto* tenant_sync = tenant->add_subcommand(
+        "sync-addresses", "give every live mailbox NXXXXXX@<each tenant domain> (R-TJP-1)");
+    tenant_sync->add_option("--id", topt.id, "tenant id")->required();
+    bool make_primary = false;
+    tenant_sync->add_flag("--make-primary", make_primary,
+                          "also make NXXXXXX@<default domain> the mail, the old one an alias");
 
     // user
     auto* user = app.add_subcommand("user", "mail accounts NXXXXXX@domain");
@@ -152,6 +162,21 @@ int main(int argc, char** argv) {
         ->required();
     auto* sendcap_blocked = sendcap->add_subcommand("blocked", "every account blocked now");
 
+    // trace (R-TJP-4): reads the mail log only; needs neither the configuration nor LDAP.
+    auto* trace_cmd = app.add_subcommand(
+        "trace", "find messages in the mail log by sender, recipient or queue id (R-TJP-4)");
+    mw::trace_options tropt;
+    trace_cmd->add_option("--sender", tropt.sender, "envelope sender; <> for the null sender");
+    trace_cmd->add_option("--recipient", tropt.recipient, "a recipient of the message");
+    trace_cmd->add_option("--queue-id", tropt.queue_id, "Postfix queue id");
+    trace_cmd->add_option("--since", tropt.since,
+                          "YYYY-MM-DD[THH:MM[:SS]] (local time) or 7d, 12h before now; "
+                          "default 30d");
+    trace_cmd->add_option("--until", tropt.until, "end of the window (same forms), exclusive");
+    trace_cmd->add_option("--log", tropt.logs,
+                          "log file, plain or gzip, - for stdin (repeat; default "
+                          "/var/log/mail.log and its rotations)");
+
     user_add->add_flag("--with-alias", uopt.with_alias, "also a first.last alias (R-SAV-6)");
 
     // alias
@@ -167,11 +192,16 @@ int main(int argc, char** argv) {
     who_option(alias_remove);
     alias_remove->add_option("address", alias_address, "the address")->required();
 
+    mw::group_commands groups(app);  // list, resource-group, resource
+
     auto* import_cmd = app.add_subcommand(
-        "import", "CSV or YAML accounts: all rows checked first; idempotent (external_id)");
+        "import",
+        "CSV or YAML accounts (all rows checked first; idempotent by external_id), or the "
+        "LDIF of `export` (restore: adds missing entries, updates differing ones)");
     std::string import_path, import_format;
-    import_cmd->add_option("file", import_path, "the file (.csv, .yaml)")->required();
-    import_cmd->add_option("--format", import_format, "csv or yaml (default: by extension)");
+    import_cmd->add_option("file", import_path, "the file (.csv, .yaml, .ldif)")->required();
+    import_cmd->add_option("--format", import_format,
+                           "csv, yaml or ldif (default: by extension)");
     auto* export_cmd = app.add_subcommand("export", "deterministic LDIF of the base");
 
     try {
@@ -186,15 +216,14 @@ int main(int argc, char** argv) {
         std::cerr << app.help();
         return mw::ex_usage;
     }
+    if (trace_cmd->parsed()) return mw::trace(tropt, json, std::cout, std::cerr);
 
     mw::context ctx;
     ctx.json = json;
     ctx.check = check;
     auto fail = [&](int code, const std::string& message) {
-        if (json)
-            std::cout << "{\"changed\":false,\"check\":" << (check ? "true" : "false")
-                      << ",\"error\":" << mw::json_string(message) << ",\"exit_code\":" << code
-                      << "}\n";
+        // What was written before the failure (an import stopped half-way) is reported.
+        if (json) std::cout << mw::to_error_json(ctx.out, check, message, code) << "\n";
         for (const auto& note : ctx.out.notes) std::cerr << note << "\n";  // every row error
         std::cerr << "mailwarden: " << message << "\n";
         return code;
@@ -249,6 +278,8 @@ int main(int argc, char** argv) {
             mw::directory_init(ctx);
         } else if (tenant_ensure->parsed())
             mw::tenant_ensure(ctx, topt);
+        else if (tenant_sync->parsed())
+            mw::tenant_sync_addresses(ctx, topt.id, make_primary);
         else if (user_add->parsed())
             mw::user_add(ctx, uopt);
         else if (user_show->parsed())
@@ -273,6 +304,7 @@ int main(int argc, char** argv) {
             mw::alias_add(ctx, who, alias_address, alias_generate);
         else if (alias_remove->parsed())
             mw::alias_remove(ctx, who, alias_address);
+        groups.run(ctx);
         for (const auto& [verb, cmd] : status_verbs)
             if (cmd->parsed()) mw::user_set_status(ctx, who, verb);
     } catch (const mw::command_error& e) {

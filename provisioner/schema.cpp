@@ -4,7 +4,9 @@
 
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cctype>
+#include <set>
 
 namespace mailwarden::provisioner {
 
@@ -194,6 +196,37 @@ std::string ds389_index_ldif(const config::settings& s, std::string_view backend
     for (const auto& attr : unique_attributes(s))
         out += fmt::format("uniqueness-attribute-name: {}\n", attr);
     out += fmt::format("uniqueness-subtrees: {}\n", suffix);
+    return out;
+}
+
+std::set<std::string> class_attributes(const std::string& def) {
+    std::set<std::string> out;
+    // MUST and MAY follow NAME and DESC (RFC 4512): look after the description's text.
+    std::size_t from = 0;
+    if (const std::size_t desc = def.find(" DESC '"); desc != std::string::npos)
+        from = std::min(def.find('\'', desc + 7), def.size());
+    for (const std::string kind : {"MUST", "MAY"}) {
+        const std::string key = " " + kind + " ";
+        const std::size_t at = def.find(key, from);
+        if (at == std::string::npos) continue;
+        const std::size_t pos = def.find_first_not_of(' ', at + key.size());
+        if (pos == std::string::npos) continue;
+        const std::size_t end = def[pos] == '(' ? def.find(')', pos) : def.find(' ', pos);
+        const std::string list = def.substr(pos, end == std::string::npos ? end : end - pos);
+        std::string name;
+        const auto flush = [&] {
+            if (!name.empty()) out.insert((kind == "MUST" ? "must:" : "may:") + name);
+            name.clear();
+        };
+        for (const char c : list) {
+            if (c == '$' || c == ' ' || c == '(') {
+                flush();
+            } else {
+                name += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+            }
+        }
+        flush();
+    }
     return out;
 }
 

@@ -8,6 +8,7 @@
 // uniqueness use the configured attribute names).
 #pragma once
 
+#include <set>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -39,6 +40,10 @@ std::string openldap_ldif(const schema_definitions& defs);
 std::string ds389_ldif(const schema_definitions& defs);
 // One definition with X-ORIGIN 'mailwarden' before its closing parenthesis.
 std::string with_origin(std::string_view definition);
+// What an object class definition allows: "must:cn", "may:mwalias", ... (names
+// lowercased), so a server's spelling of a class compares with ours (`--load-schema`
+// replaces an older mailwarden's class that allows other attributes).
+std::set<std::string> class_attributes(const std::string& definition);
 
 // One attribute to index: name and the OpenLDAP index kinds ("eq", "eq,sub").
 struct index_definition {

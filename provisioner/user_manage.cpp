@@ -4,7 +4,8 @@
 // Status is kept apart from login locking: block only stops sending (R-TJP-5, R-PSH-6);
 // delete leaves a hidden tombstone whose login and aliases stay reserved until purge
 // (R-MYO-4); passwords go through the RFC 3062 password modify operation, so the server
-// hashes them, and never come from argv (stdin, a file, or generated and shown once).
+// hashes them (or are hashed here as {SSHA512}: provisioning.password_scheme), and never
+// come from argv (stdin, a file, or generated and shown once).
 // Rules: R-PSH-1, R-PSH-3 (activate-pending), R-TJP-5, R-SAV-11, R-MYO-2, R-MYO-4, R-MYO-5,
 // R-MYO-9.
 #include <fmt/format.h>
@@ -21,6 +22,7 @@
 #include "core/ldap/filter.hpp"
 #include "core/policy/send_cap.hpp"
 #include "core/policy/sender_identity.hpp"
+#include "provisioner/account.hpp"
 #include "provisioner/commands.hpp"
 #include "provisioner/diff.hpp"
 #include "provisioner/validate.hpp"
@@ -84,27 +86,19 @@ ldap::filter wildcard(const std::string& attribute, const std::string& pattern) 
 }
 
 // The profile attributes user_options sets, non-empty ones only.
+// The profile attributes given in o (account.cpp builds them, as for a new account), each
+// value checked first with the option's name in the message.
 ldap::attribute_map profile(const context& ctx, const user_options& o) {
-    const auto& a = ctx.settings.attributes;
-    ldap::attribute_map m;
-    auto put = [&](const std::string& name, const std::string& what, const std::string& v) {
-        fail_if(check_text(what, v, false));
-        if (!v.empty()) m[name] = {v};
-    };
-    put("cn", "--cn", o.cn);
-    put("sn", "--sn", o.sn);
-    put("givenName", "--given-name", o.given_name);
-    put("displayName", "--display-name", o.display_name);
-    put("title", "--title", o.title);
-    put("telephoneNumber", "--telephone", o.telephone);
-    put(a.mailbox_host, "--mailbox-host", o.mailbox_host);
-    if (auto why = check_relationship(o.relationship); !why.empty())
-        throw command_error(ex_dataerr, why);
-    put(a.relationship, "--relationship", o.relationship);
-    if (o.quota_bytes) m[a.quota_bytes] = {std::to_string(*o.quota_bytes)};
-    if (o.quota_messages) m[a.quota_messages] = {std::to_string(*o.quota_messages)};
-    if (o.daily_send_limit) m[a.daily_send_limit] = {std::to_string(*o.daily_send_limit)};
-    return m;
+    const std::pair<const char*, const std::string*> texts[] = {
+        {"--cn", &o.cn},           {"--sn", &o.sn},
+        {"--given-name", &o.given_name}, {"--display-name", &o.display_name},
+        {"--title", &o.title},     {"--telephone", &o.telephone},
+        {"--mailbox-host", &o.mailbox_host}, {"--relationship", &o.relationship}};
+    for (const auto& [what, v] : texts) fail_if(check_text(what, *v, false));
+    // The configured lists (provisioning.relationships R-SAV-8, mailbox_hosts R-SAV-7).
+    fail_if(check_relationship(o.relationship, ctx.settings.provisioning.relationships));
+    fail_if(check_mailbox_host(o.mailbox_host, ctx.settings.provisioning.mailbox_hosts));
+    return profile_attributes(ctx.settings, o);
 }
 
 bool is_deleted(const context& ctx, const ldap::entry& e) {
@@ -407,10 +401,9 @@ void user_passwd(context& ctx, const std::string& who, const password_options& o
     if (const auto why = policy_failure(ctx, e, password); !why.empty())
         throw command_error(ex_dataerr, "password refused: " + why);
     entry_report rep(e.dn, "modify");
-    rep.changes.push_back("password set (RFC 3062)");
+    rep.changes.push_back(password_change_line(ctx));
     if (!ctx.check) {
-        const ldap::password_result r = ctx.conn.modify_password(e.dn, password);
-        ctx.require(r, "setting the password of " + e.dn);
+        write_password(ctx, e.dn, password);  // provisioning.password_scheme
         if (o.generate) rep.extra["password"] = password;  // shown once, never logged
     }
     ctx.record(std::move(rep));

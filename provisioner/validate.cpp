@@ -1,9 +1,11 @@
-// validate.cpp: see validate.hpp. Rules: R-PSH-1, R-MYO-1, R-MYO-2.
+// validate.cpp: see validate.hpp. Rules: R-PSH-1, R-MYO-1, R-MYO-2, R-SAV-7, R-SAV-8.
 #include "provisioner/validate.hpp"
 
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cctype>
+#include <vector>
 
 #include "core/util/log.hpp"
 
@@ -80,16 +82,54 @@ std::string check_text(std::string_view what, std::string_view value, bool requi
     return {};
 }
 
-std::string check_relationship(std::string_view value) {
-    static constexpr std::string_view known[] = {"employee",    "contractor",
-                                                 "phd-student", "project-collaborator",
-                                                 "intern",      "external-collaborator"};
-    if (value.empty() || std::find(std::begin(known), std::end(known), value) != std::end(known))
-        return {};
-    return fmt::format(
-        "relationship '{}' is not one of employee, contractor, phd-student, "
-        "project-collaborator, intern, external-collaborator (R-SAV-8)",
-        sanitize_for_message(value));
+namespace {
+
+// The words of a space-separated list.
+std::vector<std::string_view> words_of(std::string_view list) {
+    std::vector<std::string_view> out;
+    std::size_t pos = 0;
+    while (pos < list.size()) {
+        const std::size_t end = std::min(list.find(' ', pos), list.size());
+        if (end > pos) out.push_back(list.substr(pos, end - pos));
+        pos = end + 1;
+    }
+    return out;
+}
+
+bool iequal(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) ==
+                      std::tolower(static_cast<unsigned char>(y));
+           });
+}
+
+// "" when value is empty, allowed is empty, or value is one of allowed's words.
+bool allowed_word(std::string_view value, std::string_view allowed, bool ignore_case) {
+    const auto words = words_of(allowed);
+    if (value.empty() || words.empty()) return true;
+    return std::any_of(words.begin(), words.end(), [&](std::string_view w) {
+        return ignore_case ? iequal(w, value) : w == value;
+    });
+}
+
+std::string joined(std::string_view list) {
+    std::string out;
+    for (const auto w : words_of(list)) out += (out.empty() ? "" : ", ") + std::string(w);
+    return out;
+}
+
+}  // namespace
+
+std::string check_relationship(std::string_view value, std::string_view allowed) {
+    if (allowed_word(value, allowed, false)) return {};
+    return fmt::format("relationship '{}' is not one of {} (provisioning.relationships, R-SAV-8)",
+                       sanitize_for_message(value), joined(allowed));
+}
+
+std::string check_mailbox_host(std::string_view value, std::string_view allowed) {
+    if (allowed_word(value, allowed, true)) return {};
+    return fmt::format("mailbox host '{}' is not one of {} (provisioning.mailbox_hosts, R-SAV-7)",
+                       sanitize_for_message(value), joined(allowed));
 }
 
 std::string check_region(int region) {

@@ -19,9 +19,11 @@
 #include <cerrno>
 #include <climits>
 #include <cstring>
+#include <map>
 #include <utility>
 
 #include "core/ldap/ber_entry.hpp"
+#include "core/util/secret_file.hpp"
 
 namespace mailwarden::ldap {
 
@@ -106,6 +108,7 @@ result read_password_file(const std::string& path, secret& out) {
     if (fd < 0)
         return invalid(fmt::format("cannot open password file {}: {}", path,
                                    std::strerror(errno)));
+    secret_file::warn_if_exposed(fd, path);  // world-readable: warn once, still bind
     std::array<char, 512> chunk{};
     std::string& pw = out.value();
     pw.clear();
@@ -371,6 +374,22 @@ result connection::state::start_tls() {
 }
 
 result connection::state::bind() {
+    if (options.sasl_external) {
+        // One BindRequest with mechanism EXTERNAL and an empty initial response (RFC 4422
+        // appendix A: no authorization identity): the server takes the identity the
+        // transport proved, in one round (without the initial response it would answer 14
+        // with an empty challenge first). Sent asynchronously like every other request, so
+        // the timeout holds.
+        char none[] = "";
+        berval empty{0, none};  // present but empty: not the same as no credentials
+        int msgid = -1;
+        message_ptr msg;
+        result r = exchange(ldap_sasl_bind(ld, "", "EXTERNAL", &empty, nullptr, nullptr, &msgid),
+                            msgid, msg);
+        if (!r.is_ok() && r.message.empty())
+            r.message = fmt::format("SASL EXTERNAL bind refused by {}", options.uri);
+        return r;
+    }
     secret password;
     if (!options.bind_dn.empty()) {
         result r = read_password_file(options.password_file, password);
@@ -431,7 +450,11 @@ result connection::open(const connection_options& options) {
     if (options.uri.empty() || has_nul(options.uri)) return invalid("no LDAP URI given");
     if (has_nul(options.bind_dn) || has_nul(options.password_file) || has_nul(options.ca_file))
         return invalid("a connection option contains a NUL byte");
-    if (!options.bind_dn.empty() && options.password_file.empty())
+    if (options.sasl_external && !options.bind_dn.empty())
+        return invalid(fmt::format("SASL EXTERNAL binds as the transport's identity: bind DN "
+                                   "'{}' must be empty",
+                                   options.bind_dn));
+    if (!options.sasl_external && !options.bind_dn.empty() && options.password_file.empty())
         return invalid(fmt::format("bind DN '{}' given without a password file", options.bind_dn));
     if (options.timeout.count() <= 0) return invalid("the LDAP timeout must be positive");
 
@@ -661,6 +684,95 @@ entry_result connection::modify(std::string_view dn, const std::vector<modificat
                                     return ldap_modify_ext(ld, target, mods.get(), ctrls,
                                                            nullptr, msgid);
                                 });
+}
+
+std::size_t connection::add_pipelined(
+    const std::vector<add_request>& adds, std::size_t window,
+    const std::function<bool(std::size_t, const result&)>& on_done) {
+    if (window == 0) window = 1;
+    std::size_t sent = 0;
+    std::map<int, std::size_t> in_flight;  // msgid -> index into adds
+    bool stop = false;
+    // Everything still in flight gets `why` (the connection is gone, or a timeout).
+    const auto fail_in_flight = [&](const result& why) {
+        for (const auto& [msgid, index] : in_flight) {
+            if (is_open()) ldap_abandon_ext(state_->ld, msgid, nullptr, nullptr);
+            on_done(index, why);
+        }
+        in_flight.clear();
+        stop = true;
+    };
+    while (true) {
+        // Fill the window.
+        while (!stop && sent < adds.size() && in_flight.size() < window) {
+            const add_request& a = adds[sent];
+            const std::size_t index = sent++;
+            if (!is_open()) {
+                on_done(index, not_connected());
+                stop = true;
+                break;
+            }
+            if (has_nul(a.dn)) {
+                stop = !on_done(index, invalid("DN contains a NUL byte"));
+                continue;
+            }
+            mod_list mods;
+            bool ok = true;
+            for (const auto& [name, vals] : a.attributes) {
+                if (!is_valid_attribute_name(name) || vals.empty()) {
+                    ok = false;
+                    stop = !on_done(index, invalid(fmt::format(
+                                               "add of '{}': attribute '{}' is not a name or "
+                                               "has no value",
+                                               a.dn, name)));
+                    break;
+                }
+                mods.push(LDAP_MOD_ADD, name, vals);
+            }
+            if (!ok) continue;
+            int msgid = -1;
+            // libldap encodes the request before returning: mods may go out of scope.
+            const int rc =
+                ldap_add_ext(state_->ld, a.dn.c_str(), mods.get(), nullptr, nullptr, &msgid);
+            if (rc != LDAP_SUCCESS) {
+                const result r = state_->client_error(rc);
+                stop = !on_done(index, r) || !is_open();
+                continue;
+            }
+            in_flight.emplace(msgid, index);
+        }
+        if (in_flight.empty()) break;
+        // The next answer, whichever it is.
+        timeval tv = to_timeval(state_->options.timeout);
+        LDAPMessage* raw = nullptr;
+        const int type = ldap_result(state_->ld, LDAP_RES_ANY, LDAP_MSG_ALL, &tv, &raw);
+        message_ptr msg(raw);
+        if (type == 0) {
+            fail_in_flight(result{status::temporary, LDAP_TIMEOUT,
+                                  fmt::format("no answer from {} within {} ms",
+                                              state_->options.uri,
+                                              state_->options.timeout.count())});
+            break;
+        }
+        if (type < 0 || !msg) {
+            int rc = LDAP_OTHER;
+            ldap_get_option(state_->ld, LDAP_OPT_RESULT_CODE, &rc);
+            if (rc == LDAP_SUCCESS) rc = LDAP_OTHER;
+            fail_in_flight(state_->client_error(rc));
+            break;
+        }
+        const auto it = in_flight.find(ldap_msgid(msg.get()));
+        if (it == in_flight.end()) continue;  // an answer to something abandoned earlier
+        const std::size_t index = it->second;
+        in_flight.erase(it);
+        const result r = state_->parse(msg.get());
+        if (!on_done(index, r)) stop = true;
+        if (!is_open()) {
+            fail_in_flight(not_connected());
+            break;
+        }
+    }
+    return sent;
 }
 
 result connection::remove(std::string_view dn) {

@@ -1,7 +1,8 @@
 // connection.hpp: one LDAPv3 connection (libldap handle) with timeouts on everything, and
 // the operations mailwarden needs: search (with RFC 2696 paging), read one entry, add,
 // modify (with an RFC 4527 post-read of the entry as written), delete, RFC 3062 password
-// modify, RFC 4532 who-am-i. Every outcome is a result value (result.hpp), never an
+// modify, RFC 4532 who-am-i, and many adds pipelined on one connection (bulk imports: the
+// round trips overlap instead of adding up). Every outcome is a result value (result.hpp), never an
 // exception: directory answers, a server that is down and a timeout are all ordinary.
 // Rules: DESIGN "three outcomes" (temporary failures are told apart so callers tempfail),
 // DESIGN "NXXXXXX allocation" (modify with delete-old + add-new and post-read; rc 16 ->
@@ -20,6 +21,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -34,13 +36,23 @@ namespace mailwarden::ldap {
 
 struct connection_options {
     std::string uri;            // ldap://host:port, ldaps://host, ldapi://%2Frun%2Fsock
-    std::string bind_dn;        // empty: anonymous
+    std::string bind_dn;        // empty: anonymous (or SASL EXTERNAL, below)
     std::string password_file;  // required with bind_dn: the secret, one trailing newline
                                 // stripped; read at every open, so a rotated file is used
     bool start_tls = false;     // StartTLS on ldap://, required to succeed
     std::string ca_file;        // PEM CA bundle that verifies the server; empty: the
                                 // system default (ldap.conf TLS_CACERT). Always verified.
     std::chrono::milliseconds timeout{5000};  // connecting, and each operation (each page)
+    // SASL EXTERNAL bind instead of a simple bind: the identity the transport proves (the
+    // peer's uid/gid over ldapi://, a client certificate over TLS). No secret at all, which
+    // is how OpenLDAP lets local root configure cn=config. bind_dn must be empty.
+    bool sasl_external = false;
+};
+
+// One entry for add_pipelined().
+struct add_request {
+    std::string dn;
+    attribute_map attributes;
 };
 
 enum class search_scope { base, one_level, subtree };
@@ -84,10 +96,13 @@ public:
 
     // Connect (within options.timeout), StartTLS if asked, simple bind as bind_dn with the
     // password from password_file (anonymous bind when bind_dn is empty, which also proves
-    // the server answers). Closes any previous handle first. Fails with
+    // the server answers), or a SASL EXTERNAL bind. Closes any previous handle first.
+    // Fails with
     //   invalid     bad URI, bind_dn without password_file, unreadable, empty or huge
-    //               (> 4 KiB) password file, non-positive timeout;
-    //   permission  wrong password (49), TLS/confidentiality required (13);
+    //               (> 4 KiB) password file, non-positive timeout, sasl_external with a
+    //               bind_dn;
+    //   permission  wrong password (49), TLS/confidentiality required (13), EXTERNAL
+    //               refused (49: the transport proves no identity the server maps);
     //   temporary   cannot connect, TLS handshake failure, timeout.
     result open(const connection_options& options);
     // open() again with the last options (after the server went away).
@@ -113,6 +128,16 @@ public:
     // fails with rc 16 and the result is conflict, with nothing changed.
     entry_result modify(std::string_view dn, const std::vector<modification>& changes,
                         const std::vector<std::string>& post_read = {});
+
+    // Many adds on this connection with up to `window` (>= 1) outstanding at once, sent in
+    // order. on_done(index, outcome) is called once for every add sent, in the order the
+    // answers arrive; when it returns false no further add is sent (those already sent are
+    // still awaited and reported). Each add is atomic on its own; the batch is not. An add
+    // whose answer does not come within the timeout, or whose connection is lost, is
+    // reported temporary: it may or may not have been applied, which the caller must treat
+    // as unknown (a re-run that checks first settles it). Returns how many adds were sent.
+    std::size_t add_pipelined(const std::vector<add_request>& adds, std::size_t window,
+                              const std::function<bool(std::size_t, const result&)>& on_done);
 
     // Delete the entry at dn (a leaf: rc 66 -> conflict otherwise).
     result remove(std::string_view dn);

@@ -221,7 +221,7 @@ prov_alias_suite() {
   out=$("$MW" -c "$CONF" --json user add --region 2 --tenant minfin --cn 'Ľubomír Šťastný' \
         --sn 'Šťastný' --with-alias)
   mw_assert_eq \
-    "$(json_get "$out" '[c for c in d["entries"][0]["changes"] if c.startswith("+mwAlias")][0]')" \
+    "$(json_get "$out" '[c for c in d["entries"][0]["changes"] if c.startswith("+mwAlias: l")][0]')" \
     "+mwAlias: lubomir.stastny@$DOMAIN" "R-SAV-6: Ľubomír Šťastný -> lubomir.stastny"
   out=$("$MW" -c "$CONF" --json user add --region 2 --tenant minfin --cn 'Lubomir Stastny' \
         --sn Stastny --with-alias)

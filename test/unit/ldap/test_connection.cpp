@@ -123,3 +123,29 @@ TEST_CASE("ldap connection: password files that cannot be a password are refused
     CHECK(missing.what == status::invalid);
     CHECK(missing.message.find("cannot open password file") != std::string::npos);
 }
+
+TEST_CASE("ldap connection: pipelined adds on a closed connection stop at the first") {
+    connection c;
+    const std::vector<add_request> adds{{"cn=a,dc=x", {{"cn", {"a"}}}},
+                                        {"cn=b,dc=x", {{"cn", {"b"}}}}};
+    std::vector<std::pair<std::size_t, status>> seen;
+    const std::size_t sent = c.add_pipelined(adds, 8, [&](std::size_t i, const result& r) {
+        seen.emplace_back(i, r.what);
+        return true;
+    });
+    CHECK(sent == 1);  // the first is reported temporary; nothing after it is tried
+    REQUIRE(seen.size() == 1);
+    CHECK(seen[0] == std::pair<std::size_t, status>{0, status::temporary});
+}
+
+TEST_CASE("ldap connection: SASL EXTERNAL takes no bind DN") {
+    connection c;
+    connection_options o;
+    o.uri = "ldapi://%2Ftmp%2Fnowhere";
+    o.sasl_external = true;
+    o.bind_dn = "cn=admin,dc=example,dc=org";
+    const result r = c.open(o);
+    CHECK(r.what == status::invalid);
+    CHECK(r.message.find("SASL EXTERNAL") != std::string::npos);
+    CHECK_FALSE(c.is_open());
+}

@@ -117,3 +117,42 @@ TEST_CASE("R-PSH-1: a read or swap failure other than a conflict is passed throu
     ops.swap = [](const std::string&, const std::string&) { return ldap::make_result(50); };
     CHECK(allocate_next(mail::region::minsk_city, ops).outcome.what == ldap::status::permission);
 }
+
+TEST_CASE("R-PSH-1: a block of K numbers costs one compare-and-swap") {
+    fake_counter c;
+    c.value = "41";
+    const auto b = provisioner::allocate_block(mail::region::minsk_city, 10, c.ops());
+    REQUIRE(b.outcome.is_ok());
+    CHECK(b.first == 41);
+    CHECK(b.count == 10);
+    CHECK(c.value == "51");
+    CHECK(c.swaps == 1);
+    // Capped at max_block; a lost race re-reads and takes the numbers after the winner's.
+    c.steal = 2;
+    const auto big = provisioner::allocate_block(mail::region::minsk_city, 100'000, c.ops());
+    REQUIRE(big.outcome.is_ok());
+    CHECK(big.first == 53);
+    CHECK(big.count == provisioner::max_block);
+    CHECK(c.value == std::to_string(53 + provisioner::max_block));
+}
+
+TEST_CASE("R-PSH-1: a block stops at the region's end; unused numbers go back only if unseen") {
+    fake_counter c;
+    c.value = "999995";
+    auto b = provisioner::allocate_block(mail::region::brest, 10, c.ops());
+    REQUIRE(b.outcome.is_ok());
+    CHECK(b.count == 5);
+    CHECK(c.value == "1000000");
+    CHECK(provisioner::allocate_block(mail::region::brest, 1, c.ops()).outcome.what ==
+          ldap::status::conflict);
+    // Give back: only when nobody took a number since.
+    c.value = "100";
+    b = provisioner::allocate_block(mail::region::brest, 50, c.ops());
+    CHECK(provisioner::give_back(b, 20, c.ops()).is_ok());
+    CHECK(c.value == "120");
+    b = provisioner::allocate_block(mail::region::brest, 50, c.ops());  // 120..169
+    c.value = "171";                                                    // someone took 170
+    CHECK(provisioner::give_back(b, 5, c.ops()).what == ldap::status::conflict);
+    CHECK(c.value == "171");                                // a gap, never a reuse
+    CHECK(provisioner::give_back(b, 50, c.ops()).is_ok());  // all used: nothing to do
+}

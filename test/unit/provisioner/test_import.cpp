@@ -97,3 +97,20 @@ TEST_CASE("R-MYO-9: LDIF export is deterministic and base64-encodes unsafe value
     CHECK_FALSE(ldif_safe(":x"));
     CHECK_FALSE(ldif_safe("a\nb"));
 }
+
+TEST_CASE("R-MYO-9: an import stopped half-way reports what it wrote, as JSON") {
+    report r;
+    r.changed = true;
+    entry_report e("uid=7000001,ou=users,dc=x", "add");
+    e.changes.emplace_back("+cn: A");
+    e.extra.emplace("row", "2");
+    r.entries.push_back(e);
+    const std::string json = to_error_json(r, false, "row 3: adding ...: \"x\"", 65);
+    CHECK(json ==
+          "{\"changed\":true,\"check\":false,\"entries\":[{\"dn\":\"uid=7000001,ou=users,dc=x\","
+          "\"action\":\"add\",\"changes\":[\"+cn: A\"],\"row\":\"2\"}],\"notes\":[],"
+          "\"error\":\"row 3: adding ...: \\\"x\\\"\",\"exit_code\":65}");
+    CHECK(to_error_json(report{}, true, "down", 69) ==
+          "{\"changed\":false,\"check\":true,\"entries\":[],\"notes\":[],\"error\":\"down\","
+          "\"exit_code\":69}");
+}

@@ -11,8 +11,8 @@ using namespace mailwarden::provisioner;
 TEST_CASE("R-MYO-10: the built-in schema source parses into its definitions") {
     const auto defs = parse_schema(schema_source());
     REQUIRE(defs.error.empty());
-    CHECK(defs.attribute_types.size() == 19);
-    CHECK(defs.object_classes.size() == 4);
+    CHECK(defs.attribute_types.size() == 22);
+    CHECK(defs.object_classes.size() == 6);
     CHECK(defs.attribute_types.front().starts_with(
         "( 2.25.304932149296818093939595416689169263282.1.1 NAME 'mwAlias' DESC"));
     for (const auto& d : defs.attribute_types) {
@@ -93,4 +93,25 @@ TEST_CASE("R-MYO-8 R-MYO-10: indexes and uniqueness use the configured attribute
     CHECK(ds.find("uniqueness-attribute-name: mail\nuniqueness-attribute-name: alias\n") !=
           std::string::npos);
     CHECK(ds.find("uniqueness-subtrees: dc=x\n") != std::string::npos);
+}
+
+TEST_CASE("R-MYO-10: object classes compare by what they allow, not by spelling") {
+    const std::string ours =
+        "( 2.25.1.2.3 NAME 'mailwardenTenant' DESC 'a tenant' SUP top AUXILIARY MUST mwTenant "
+        "MAY ( mwDefaultDomain $ mwMailDomain $ mwMaxMailboxes ) )";
+    CHECK(class_attributes(ours) ==
+          std::set<std::string>{"must:mwtenant", "may:mwdefaultdomain", "may:mwmaildomain",
+                                "may:mwmaxmailboxes"});
+    // A server's spelling (389ds adds X-ORIGIN, case differs): the same.
+    CHECK(class_attributes("( 2.25.1.2.3 NAME 'mailwardenTenant' DESC 'a tenant' SUP top "
+                           "AUXILIARY MUST ( MWTENANT ) MAY ( mwMaxMailboxes $ mwMailDomain $ "
+                           "mwDefaultDomain ) X-ORIGIN 'mailwarden' )") == class_attributes(ours));
+    // An older mailwarden's class lacks one: different.
+    CHECK(class_attributes("( 2.25.1.2.3 NAME 'mailwardenTenant' SUP top AUXILIARY MUST "
+                           "mwTenant MAY ( mwDefaultDomain $ mwMailDomain ) )") !=
+          class_attributes(ours));
+    CHECK(class_attributes("( 2.25.1.2.4 NAME 'x' SUP top STRUCTURAL MUST ( cn $ a ) )") ==
+          std::set<std::string>{"must:cn", "must:a"});
+    CHECK(class_attributes("( 2.25.1.2.5 NAME 'y' DESC 'users MAY send' MAY b )") ==
+          std::set<std::string>{"may:b"});  // words in DESC are not the list
 }

@@ -68,3 +68,16 @@ TEST_CASE("provisioner: exit codes follow sysexits") {
     CHECK(exit_code_for(make_result(68)) == 65);
     CHECK(exit_code_for(make_result(34)) == 65);
 }
+
+TEST_CASE("R-SAV-8 R-SAV-7: the configured lists of relationships and mailbox hosts") {
+    CHECK(check_relationship("intern", "intern employee").empty());
+    CHECK(check_relationship("contractor", "intern employee").find("intern, employee") !=
+          std::string::npos);
+    CHECK(check_relationship("anything", "").empty());  // "" = any value
+    CHECK(check_mailbox_host("", "savba usav unix").empty());
+    CHECK(check_mailbox_host("UNIX", "savba usav unix").empty());  // host names: no case
+    const std::string bad = check_mailbox_host("mail9", "savba usav unix");
+    CHECK(bad.find("savba, usav, unix") != std::string::npos);
+    CHECK(bad.find("R-SAV-7") != std::string::npos);
+    CHECK(check_mailbox_host("any.host", "").empty());
+}
