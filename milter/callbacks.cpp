@@ -4,12 +4,18 @@
 // Every shim runs inside guarded(): no exception crosses into libmilter; an exception is
 // logged and answered with 451 4.3.0 (tempfail), so mail is never lost and never accepted
 // by mistake (Postfix's milter_default_action = tempfail does the same when we are down).
+// Over a unix socket the steps that never refuse are "no reply" steps (callbacks.hpp,
+// set_transport): their shim answers nothing, and whatever they could not say (a refusal,
+// an exception) is held and given at the next step that answers: MAIL FROM for connect and
+// HELO, end of message for headers and body.
 // Rules: R-MYO-12 (coexists with other milters: negotiates only the steps it uses and asks
-// for no modification rights), R-TJP-4 (the session logs one line per message), R-TJP-3
-// (quarantine verdicts: smfi_quarantine at end of message, the MTA holds the message).
+// for no modification rights; no-reply steps keep it cheap in a chain), R-TJP-4 (the
+// session logs one line per message), R-TJP-3 (quarantine verdicts: smfi_quarantine at end
+// of message, the MTA holds the message).
 // Security: runs unprivileged (main.cpp drops root before smfi_main); treats every macro
 // and argument as hostile: NULL is handled, nothing is copied into fixed buffers.
-// Failure: an exception or an out-of-order step -> error line + SMFIS_TEMPFAIL.
+// Failure: an exception or an out-of-order step -> error line + SMFIS_TEMPFAIL (at once, or
+// at the next answering step when it happened in a no-reply step).
 #include "milter/callbacks.hpp"
 
 #include <arpa/inet.h>
@@ -20,6 +26,7 @@
 #include <cstring>
 #include <exception>
 #include <memory>
+#include <optional>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -50,12 +57,29 @@ constexpr stage_macros requested_macros[] = {
     {SMFIM_EOM, "i {auth_type} {auth_authen}"},
 };
 
-// Steps the session does not use: Postfix does not send them at all.
-// DATA is NOT among them although the session only notes it: Postfix sends the DATA-stage
-// macros even for a skipped DATA step, as a packet that gets no reply; cleanup's next write
-// then waits (Nagle) for the delayed ACK of that packet, ~40 ms per message over TCP
-// (measured here: 19 msg/s per session with NODATA, the unix-socket rate without).
-constexpr unsigned long unused_steps = SMFIP_NOUNKNOWN | SMFIP_NOEOH;
+// Steps the session never uses, on every transport: the MTA does not send them at all.
+constexpr unsigned long always_skipped_steps = SMFIP_NOUNKNOWN | SMFIP_NOEOH;
+// Steps left out on a unix socket only. HELO: session::helo only notes the name, no rule
+// reads it. DATA: session::data only checks that a message is open (the header step that
+// follows checks that too). Not over TCP: Postfix still sends the macros of a skipped step,
+// as a packet that gets no reply, and its next write then waits (Nagle) for the delayed ACK
+// of that packet, ~40 ms per message (measured: 19 msg/s per session with NODATA).
+constexpr unsigned long unix_skipped_steps = SMFIP_NOHELO | SMFIP_NODATA;
+// Steps whose session call never refuses, answered with no reply on a unix socket:
+//   connect  session::connect always accepts (the client rules run at MAIL FROM);
+//   HELO     session::helo always accepts (and is skipped anyway when the MTA can);
+//   header   session::header remembers a From:/Sender: refusal (R-SAV-9) and the Subject
+//            (R-TJP-3) and answers them at end of message;
+//   body     session::body only counts bytes, for the size check at end of message.
+// MAIL FROM, RCPT and end of message refuse, so they always answer. SMFIP_SKIP (stop the
+// body early) is not used: the size check needs every body byte, and Postfix passes no
+// message size in a macro. A body chunk under no reply cannot return SMFIS_SKIP anyway.
+constexpr unsigned long unix_no_reply_steps =
+    SMFIP_NR_CONN | SMFIP_NR_HELO | SMFIP_NR_HDR | SMFIP_NR_BODY;
+
+// Set by set_transport before smfi_main starts any thread; read-only afterwards.
+unsigned long skipped_steps = always_skipped_steps;
+unsigned long no_reply_steps = 0;
 
 class smfi_macro_source final : public macro_source {
 public:
@@ -71,19 +95,44 @@ private:
     SMFICTX* ctx_;
 };
 
+// What a no-reply step could not say, and until when it is owed.
+enum class owed_until {
+    connection,  // connect, HELO: every later MAIL FROM (and RCPT, DATA, end of message)
+    message,     // header, body: the end of the message (forgotten at abort / next MAIL)
+};
+
+// A refusal or failure held for the next answering step. `failed` needs no allocation, so
+// an exception (even bad_alloc) in a no-reply step can always be recorded.
+struct owed_answer {
+    bool failed = false;                     // internal error: answer 451 4.3.0
+    std::optional<policy::verdict> refusal;  // a verdict other than accept
+
+    bool empty() const { return !failed && !refusal; }
+    void clear() {
+        failed = false;
+        refusal.reset();
+    }
+};
+
 // What libmilter keeps for us per connection (smfi_setpriv), owned by the shims: created
 // at connect, deleted at close.
 struct connection {
     explicit connection(SMFICTX* ctx) : macros(ctx), state(*the_config, macros, *the_services) {}
     smfi_macro_source macros;
     session state;
+    owed_answer owed_for_connection;
+    owed_answer owed_for_message;
 };
 
-session& session_of(SMFICTX* ctx) {
-    auto* c = static_cast<connection*>(smfi_getpriv(ctx));
+connection* connection_of(SMFICTX* ctx) { return static_cast<connection*>(smfi_getpriv(ctx)); }
+
+connection& require_connection(SMFICTX* ctx) {
+    connection* c = connection_of(ctx);
     if (c == nullptr) throw std::logic_error("no session for this connection");
-    return c->state;
+    return *c;
 }
+
+session& session_of(SMFICTX* ctx) { return require_connection(ctx).state; }
 
 // Sendmail uses a milter's reply as a format string, so milters double '%'; Postfix undoes
 // the doubling and drops single '%' (milter8.c), so an unescaped '%' would be lost.
@@ -127,8 +176,9 @@ sfsistat to_milter_status(SMFICTX* ctx, const policy::verdict& v) {
             // step fails here and becomes a tempfail (guarded), never a silent accept.
             std::string reason = v.text;
             if (smfi_quarantine(ctx, reason.data()) != MI_SUCCESS)
-                throw std::runtime_error("smfi_quarantine failed (not negotiated, or not at "
-                                         "end of message)");
+                throw std::runtime_error(
+                    "smfi_quarantine failed (not negotiated, or not at "
+                    "end of message)");
             return SMFIS_CONTINUE;
         }
     }
@@ -137,23 +187,34 @@ sfsistat to_milter_status(SMFICTX* ctx, const policy::verdict& v) {
 
 constexpr std::string_view internal_error_text = "Internal error in mail policy, try again later";
 
+// Names what an exception says, without throwing itself.
+const char* describe(std::exception_ptr error, std::string& buffer) noexcept {
+    try {
+        std::rethrow_exception(error);
+    } catch (const std::exception& e) {
+        try {
+            buffer = e.what();
+            return buffer.c_str();
+        } catch (...) {
+            return "exception (no memory to describe it)";
+        }
+    } catch (...) {
+    }
+    return "unknown exception";
+}
+
 // Runs one step; any exception becomes an error line and a tempfail. `can_reply` is false
 // where there is no SMTP reply to shape (negotiate, abort, close).
 template <typename Step>
 sfsistat guarded(SMFICTX* ctx, const char* step, bool can_reply, Step&& run) noexcept {
-    const char* what = "unknown exception";
-    std::string buffer;
+    std::exception_ptr error;
     try {
         return run();
-    } catch (const std::exception& e) {
-        try {
-            buffer = e.what();
-            what = buffer.c_str();
-        } catch (...) {
-            what = "exception (no memory to describe it)";
-        }
     } catch (...) {
+        error = std::current_exception();
     }
+    std::string buffer;
+    const char* what = describe(error, buffer);
     try {
         the_config->current()->log.error("{}: internal error, answering tempfail: {}", step,
                                          log::untrusted{what});
@@ -162,6 +223,67 @@ sfsistat guarded(SMFICTX* ctx, const char* step, bool can_reply, Step&& run) noe
         // Nothing left to tell; the tempfail below still protects the message.
     }
     return SMFIS_TEMPFAIL;
+}
+
+owed_answer& owed_in(connection& c, owed_until until) {
+    return until == owed_until::connection ? c.owed_for_connection : c.owed_for_message;
+}
+
+// Runs a step that may have been negotiated as no reply (`no_reply_bit`). Without it the
+// step answers as usual. With it, the MTA reads no answer: libmilter would drop ours, and
+// for a refusal it would also reset its state machine, ignoring the rest of the message
+// while the MTA waits for a reply to end of message. So the step always returns
+// SMFIS_NOREPLY and keeps a refusal or an error for the next answering step (answer_owed).
+// `run` returns the session's verdict.
+template <typename Step>
+sfsistat maybe_silent(SMFICTX* ctx, const char* step, unsigned long no_reply_bit, owed_until until,
+                      Step&& run) noexcept {
+    if ((no_reply_steps & no_reply_bit) == 0)
+        return guarded(ctx, step, true, [&] { return to_milter_status(ctx, run()); });
+    std::exception_ptr error;
+    try {
+        policy::verdict v = run();
+        if (!v.is_accept()) {
+            owed_answer& owed = owed_in(require_connection(ctx), until);
+            if (owed.empty()) owed.refusal = std::move(v);  // the first refusal stands
+        }
+        return SMFIS_NOREPLY;
+    } catch (...) {
+        error = std::current_exception();
+    }
+    // Recorded before anything that may throw. Without a connection (connect failed to make
+    // one) there is nothing to record in: MAIL FROM then finds no session and tempfails.
+    if (connection* c = connection_of(ctx)) owed_in(*c, until).failed = true;
+    std::string buffer;
+    const char* what = describe(error, buffer);
+    try {
+        the_config->current()->log.error(
+            "{}: internal error, answering tempfail at the next step that replies: {}", step,
+            log::untrusted{what});
+    } catch (...) {
+    }
+    return SMFIS_NOREPLY;
+}
+
+// At a step that answers: the answer held from earlier no-reply steps, if any. The
+// connection's debt stands for the whole connection; the message's is settled here (the
+// message is forgotten, nothing of it is counted). nullopt: nothing owed, run the step.
+std::optional<sfsistat> answer_owed(SMFICTX* ctx, bool settles_message) {
+    connection* c = connection_of(ctx);
+    if (c == nullptr) return std::nullopt;  // the step's own session_of() tempfails
+    owed_answer* owed = nullptr;
+    if (!c->owed_for_connection.empty())
+        owed = &c->owed_for_connection;
+    else if (settles_message && !c->owed_for_message.empty())
+        owed = &c->owed_for_message;
+    if (owed == nullptr) return std::nullopt;
+    const policy::verdict answer =
+        owed->failed ? policy::tempfail(451, "4.3.0", internal_error_text) : *owed->refusal;
+    if (settles_message) {
+        c->state.abort();
+        c->owed_for_message.clear();
+    }
+    return to_milter_status(ctx, answer);
 }
 
 std::optional<std::string> format_address(const sockaddr* address) {
@@ -203,7 +325,10 @@ std::string_view view_or_empty(const char* s) {
 
 }  // namespace mailwarden::milter
 
+using mailwarden::milter::answer_owed;
 using mailwarden::milter::guarded;
+using mailwarden::milter::maybe_silent;
+using mailwarden::milter::owed_until;
 using mailwarden::milter::session_of;
 using mailwarden::milter::to_milter_status;
 namespace mw = mailwarden::milter;
@@ -221,13 +346,22 @@ static sfsistat mw_negotiate(SMFICTX* ctx, unsigned long actions, unsigned long 
         if ((actions & SMFIF_QUARANTINE) == 0)
             mw::the_config->current()->log.warning(
                 "negotiate: the MTA cannot quarantine; quarantine rules will tempfail");
-        // No NR_* (no-reply) steps: every step may answer; over TCP they also stall
-        // Postfix (recipes/README.md, libmilter trap 2).
-        *want_steps = steps & mw::unused_steps;
+        // No-reply steps only on a unix socket (set_transport). libmilter (8.14 and later)
+        // offers every NR_* bit even to an MTA without them and then answers "continue"
+        // itself, so the shims may always return SMFIS_NOREPLY for those steps; a libmilter
+        // that does not offer them would leave the MTA waiting for answers we never send.
+        if ((steps & mw::no_reply_steps) != mw::no_reply_steps)
+            throw std::runtime_error("libmilter offers no no-reply steps; use an inet socket");
+        *want_steps = (steps & mw::skipped_steps) | mw::no_reply_steps;
         *want_f2 = 0;
         *want_f3 = 0;
+        mw::the_config->current()->log.debug(
+            "negotiate: MTA offers protocol steps 0x{:x}, the milter asks for 0x{:x}", steps,
+            *want_steps);
         if ((actions & SMFIF_SETSYMLIST) != 0) {
             for (const auto& m : mw::requested_macros) {
+                // Macros of a skipped HELO would still come, unanswered, for nobody.
+                if (m.stage == SMFIM_HELO && (*want_steps & SMFIP_NOHELO) != 0) continue;
                 std::string names(m.names);
                 if (smfi_setsymlist(ctx, m.stage, names.data()) != MI_SUCCESS)
                     mw::the_config->current()->log.warning(
@@ -242,29 +376,31 @@ static sfsistat mw_negotiate(SMFICTX* ctx, unsigned long actions, unsigned long 
 }
 
 static sfsistat mw_connect(SMFICTX* ctx, char* hostname, _SOCK_ADDR* hostaddr) {
-    return guarded(ctx, "connect", true, [&] {
-        // A connect without a close before it (QUIT_NC handled oddly) must not leak.
-        std::unique_ptr<mw::connection> stale(static_cast<mw::connection*>(smfi_getpriv(ctx)));
+    return maybe_silent(ctx, "connect", SMFIP_NR_CONN, owed_until::connection, [&] {
+        // A connect without a close before it (QUIT_NC handled oddly) must not leak, and
+        // libmilter must never keep pointing at the freed one if what follows throws.
+        std::unique_ptr<mw::connection> stale(mw::connection_of(ctx));
+        if (stale) (void)smfi_setpriv(ctx, nullptr);
         auto fresh = std::make_unique<mw::connection>(ctx);
         if (smfi_setpriv(ctx, fresh.get()) != MI_SUCCESS)
             throw std::runtime_error("smfi_setpriv failed");
         mw::connection& c = *fresh.release();  // owned by libmilter's ctx until mw_close
         const auto address = mw::format_address(hostaddr);
-        return to_milter_status(
-            ctx,
-            c.state.connect(mw::view_or_empty(hostname),
-                            address ? std::optional<std::string_view>(*address) : std::nullopt));
+        return c.state.connect(mw::view_or_empty(hostname),
+                               address ? std::optional<std::string_view>(*address) : std::nullopt);
     });
 }
 
 static sfsistat mw_helo(SMFICTX* ctx, char* name) {
-    return guarded(ctx, "helo", true, [&] {
-        return to_milter_status(ctx, session_of(ctx).helo(mw::view_or_empty(name)));
-    });
+    return maybe_silent(ctx, "helo", SMFIP_NR_HELO, owed_until::connection,
+                        [&] { return session_of(ctx).helo(mw::view_or_empty(name)); });
 }
 
 static sfsistat mw_envfrom(SMFICTX* ctx, char** argv) {
     return guarded(ctx, "mail from", true, [&] {
+        // A new message: nothing of an earlier one is owed any more.
+        if (auto* c = mw::connection_of(ctx)) c->owed_for_message.clear();
+        if (auto owed = answer_owed(ctx, false)) return *owed;
         const auto args = mw::split_argv(argv);
         return to_milter_status(ctx, session_of(ctx).mail_from(args.address, args.parameters));
     });
@@ -272,47 +408,57 @@ static sfsistat mw_envfrom(SMFICTX* ctx, char** argv) {
 
 static sfsistat mw_envrcpt(SMFICTX* ctx, char** argv) {
     return guarded(ctx, "rcpt to", true, [&] {
+        if (auto owed = answer_owed(ctx, false)) return *owed;
         const auto args = mw::split_argv(argv);
         return to_milter_status(ctx, session_of(ctx).rcpt(args.address, args.parameters));
     });
 }
 
 static sfsistat mw_data(SMFICTX* ctx) {
-    return guarded(ctx, "data", true,
-                   [&] { return to_milter_status(ctx, session_of(ctx).data()); });
-}
-
-static sfsistat mw_header(SMFICTX* ctx, char* name, char* value) {
-    return guarded(ctx, "header", true, [&] {
-        return to_milter_status(
-            ctx, session_of(ctx).header(mw::view_or_empty(name), mw::view_or_empty(value)));
+    return guarded(ctx, "data", true, [&] {
+        if (auto owed = answer_owed(ctx, false)) return *owed;
+        return to_milter_status(ctx, session_of(ctx).data());
     });
 }
 
+static sfsistat mw_header(SMFICTX* ctx, char* name, char* value) {
+    return maybe_silent(ctx, "header", SMFIP_NR_HDR, owed_until::message, [&] {
+        return session_of(ctx).header(mw::view_or_empty(name), mw::view_or_empty(value));
+    });
+}
+
+// Postfix (and sendmail) send the end of message without body bytes; libmilter would
+// otherwise pass those to this callback and skip end of message unless it returned
+// SMFIS_CONTINUE, which a no-reply body step may not.
 static sfsistat mw_body(SMFICTX* ctx, unsigned char* data, size_t length) {
-    return guarded(ctx, "body", true, [&] {
+    return maybe_silent(ctx, "body", SMFIP_NR_BODY, owed_until::message, [&] {
         const std::span<const unsigned char> chunk =
             data ? std::span<const unsigned char>(data, length) : std::span<const unsigned char>{};
-        return to_milter_status(ctx, session_of(ctx).body(chunk));
+        return session_of(ctx).body(chunk);
     });
 }
 
 static sfsistat mw_eom(SMFICTX* ctx) {
-    return guarded(ctx, "end of message", true,
-                   [&] { return to_milter_status(ctx, session_of(ctx).end_of_message()); });
+    return guarded(ctx, "end of message", true, [&] {
+        if (auto owed = answer_owed(ctx, true)) return *owed;
+        return to_milter_status(ctx, session_of(ctx).end_of_message());
+    });
 }
 
 static sfsistat mw_abort(SMFICTX* ctx) {
     return guarded(ctx, "abort", false, [&] {
         // An abort can come before connect finished (then there is no session).
-        if (auto* c = static_cast<mw::connection*>(smfi_getpriv(ctx))) c->state.abort();
+        if (auto* c = mw::connection_of(ctx)) {
+            c->owed_for_message.clear();
+            c->state.abort();
+        }
         return SMFIS_CONTINUE;
     });
 }
 
 static sfsistat mw_close(SMFICTX* ctx) {
     return guarded(ctx, "close", false, [&] {
-        std::unique_ptr<mw::connection> c(static_cast<mw::connection*>(smfi_getpriv(ctx)));
+        std::unique_ptr<mw::connection> c(mw::connection_of(ctx));
         (void)smfi_setpriv(ctx, nullptr);
         if (c) c->state.close();
         return SMFIS_CONTINUE;
@@ -322,6 +468,12 @@ static sfsistat mw_close(SMFICTX* ctx) {
 }  // extern "C"
 
 namespace mailwarden::milter {
+
+void set_transport(transport how) {
+    const bool unix_socket = how == transport::unix_socket;
+    skipped_steps = always_skipped_steps | (unix_socket ? unix_skipped_steps : 0);
+    no_reply_steps = unix_socket ? unix_no_reply_steps : 0;
+}
 
 void register_filter(const config_holder& config, const services& shared) {
     the_config = &config;

@@ -1,4 +1,5 @@
-// listener.cpp: the milter's listening socket (see listener.hpp). Rules: R-MYO-12.
+// listener.cpp: the milter's listening socket (see listener.hpp); tells the callbacks which
+// transport it is (unix socket: no-reply steps, callbacks.hpp). Rules: R-MYO-12.
 // Security: runs as root before the privilege drop; touches only the socket it created and
 // refuses to follow a symlink planted in its place.
 // Failure: throws std::runtime_error; TCP_NODELAY problems are warnings (speed, not safety).
@@ -19,6 +20,8 @@
 #include <optional>
 #include <stdexcept>
 #include <string>
+
+#include "milter/callbacks.hpp"
 
 namespace mailwarden::milter {
 
@@ -92,8 +95,8 @@ void secure_unix_socket(const std::string& path, const account& owner,
 
 }  // namespace
 
-void open_listener(const socket_spec& spec, const account& owner,
-                   const std::string& socket_group, const log::logger& log) {
+void open_listener(const socket_spec& spec, const account& owner, const std::string& socket_group,
+                   const log::logger& log) {
     // libmilter keeps the pointer it is given: the string lives as long as the process.
     static std::string connection;
     connection = spec.to_libmilter();
@@ -104,6 +107,8 @@ void open_listener(const socket_spec& spec, const account& owner,
         throw std::runtime_error(
             fmt::format("cannot listen on {} (in use, or the directory is missing?)", connection));
 
+    // The transport decides which replies the callbacks may leave out (callbacks.hpp).
+    set_transport(spec.is_unix() ? transport::unix_socket : transport::tcp);
     if (spec.is_unix()) {
         secure_unix_socket(spec.path, owner, socket_group, log);
     } else if (set_nodelay_on_listeners(spec.port, log) == 0) {

@@ -5,7 +5,9 @@
 //     ACK (recipes/README.md, libmilter trap 1);
 //   - unix: owner = the milter's account, group = Postfix's group, mode 0660, so Postfix
 //     can connect and other local users cannot (a local user who could talk to the milter
-//     could forge {auth_authen} and, once send caps exist, block someone else: R-PSH-6).
+//     could forge {auth_authen} and, once send caps exist, block someone else: R-PSH-6);
+//   - both: tells the callbacks the transport (set_transport), which decides whether the
+//     steps that never refuse may go unanswered (unix socket only).
 // Rules: R-MYO-12 (listens where Postfix's smtpd_milters points).
 // Security: called as root, before the privilege drop; changes only the socket it made.
 // Failure: throws std::runtime_error; main exits with EX_OSERR/EX_CONFIG.
@@ -22,7 +24,7 @@ namespace mailwarden::milter {
 // (milter.socket_group, the MTA's group) is its group; a group that does not exist falls
 // back to the owner's group with a warning. A fix that cannot be applied but does not
 // endanger mail (TCP_NODELAY) is a warning on `log`.
-void open_listener(const socket_spec& spec, const account& owner,
-                   const std::string& socket_group, const log::logger& log);
+void open_listener(const socket_spec& spec, const account& owner, const std::string& socket_group,
+                   const log::logger& log);
 
 }  // namespace mailwarden::milter

@@ -46,6 +46,9 @@ milter_start() {
   [ -n "$socket" ] || socket="unix:$dir/run/milter.sock"
   [ -f "$dir/milter.yaml" ] || milter_write_config "$dir" "$socket"
   MILTER_LOG=$dir/milter.log
+  # Emptied here, not only by the child's 2> redirection: the wait below could otherwise
+  # read the previous run's "started" line before the new process truncates the file.
+  : > "$MILTER_LOG"
   "$MILTER_BIN" -f -c "$dir/milter.yaml" < /dev/null > "$dir/milter.out" 2> "$MILTER_LOG" &
   MILTER_PID=$!
   mw_on_exit "mw_kill_pid $MILTER_PID 15"
