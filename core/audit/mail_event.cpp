@@ -66,9 +66,9 @@ sv take_word(sv& s) {
     return w;
 }
 
-// The end of an address token starting at text[0]: the first space outside a quoted
-// string (RFC 5321 quoting, '\' escapes inside quotes); text.size() when none.
-std::size_t token_end(sv text) {
+// The first `stop` character of text outside a quoted string (RFC 5321 quoting, '\'
+// escapes inside quotes); npos when none.
+std::size_t unquoted_find(sv text, char stop) {
     bool quoted = false;
     for (std::size_t i = 0; i < text.size(); ++i) {
         const char c = text[i];
@@ -79,32 +79,23 @@ std::size_t token_end(sv text) {
                 quoted = false;
         } else if (c == '"') {
             quoted = true;
-        } else if (c == ' ') {
+        } else if (c == stop) {
             return i;
         }
     }
-    return text.size();
+    return sv::npos;
+}
+
+// The end of an address token starting at text[0]: the first space outside a quoted
+// string; text.size() when none.
+std::size_t token_end(sv text) {
+    const std::size_t i = unquoted_find(text, ' ');
+    return i == sv::npos ? text.size() : i;
 }
 
 // The '>' that closes an address whose first character is text[0] (after '<'), quote-aware;
 // npos when none.
-std::size_t bracket_end(sv text) {
-    bool quoted = false;
-    for (std::size_t i = 0; i < text.size(); ++i) {
-        const char c = text[i];
-        if (quoted) {
-            if (c == '\\')
-                ++i;
-            else if (c == '"')
-                quoted = false;
-        } else if (c == '"') {
-            quoted = true;
-        } else if (c == '>') {
-            return i;
-        }
-    }
-    return npos;
-}
+std::size_t bracket_end(sv text) { return unquoted_find(text, '>'); }
 
 // "<...>" at the start of s (after the key): the address, s moved past '>'.
 std::optional<std::string> take_bracketed(sv& s) {
