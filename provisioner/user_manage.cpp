@@ -25,6 +25,7 @@
 #include "provisioner/account.hpp"
 #include "provisioner/commands.hpp"
 #include "provisioner/diff.hpp"
+#include "provisioner/list.hpp"
 #include "provisioner/validate.hpp"
 
 namespace mailwarden::provisioner {
@@ -300,18 +301,38 @@ void user_activate_pending(context& ctx) {
                                 " pending account(s) have not sent their activation mail yet");
 }
 
+// R-MYO-4, R-MYO-6: a deleted account leaves every list it was a member or owner of, so
+// Postfix stops expanding lists to a mailbox that is gone. One atomic modify per list
+// (the placeholder comes back with the last member). Run for a tombstone too, so a delete
+// interrupted between the two steps is finished by running it again. `user restore` does
+// not put the account back on its lists: they do not remember it.
+void leave_lists(context& ctx, const std::string& dn) {
+    const auto lists = find_entries(
+        ctx, ctx.where.lists(),
+        ldap::and_({ldap::eq("objectClass", "mailwardenList"),
+                    ldap::or_({ldap::eq("member", dn), ldap::eq("owner", dn)})}));
+    for (const ldap::entry& l : lists) {
+        value_changes c = change_values("member", l.get("member"), {}, {dn}, true);
+        value_changes o = change_values("owner", l.get("owner"), {}, {dn}, false);
+        c.mods.insert(c.mods.end(), o.mods.begin(), o.mods.end());
+        c.lines.insert(c.lines.end(), o.lines.begin(), o.lines.end());
+        apply_changes(ctx, l.dn, c);
+    }
+}
+
 void user_delete(context& ctx, const std::string& who, std::chrono::sys_seconds now) {
     const auto& a = ctx.settings.attributes;
     const ldap::entry e = find_user(ctx, who);
     if (is_deleted(ctx, e)) {
         ctx.record(entry_report(e.dn, "none"));  // already a tombstone: keep its dates
-        return;
+    } else {
+        apply(ctx, e,
+              {{a.status, {ctx.settings.account_status.deleted}},
+               {a.deleted_at, {generalized_time(now)}},
+               {a.purge_after,
+                {generalized_time(now + ctx.settings.provisioning.tombstone_retention)}}});
     }
-    apply(
-        ctx, e,
-        {{a.status, {ctx.settings.account_status.deleted}},
-         {a.deleted_at, {generalized_time(now)}},
-         {a.purge_after, {generalized_time(now + ctx.settings.provisioning.tombstone_retention)}}});
+    leave_lists(ctx, e.dn);
 }
 
 void user_restore(context& ctx, const std::string& who) {

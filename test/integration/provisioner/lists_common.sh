@@ -106,6 +106,9 @@ prov_lists_suite() {
   expect_code 64 "a missing --tenant is a usage error" list add --mail x1
   mw_assert_eq "$(snapshot)" "$before" "refused lists leave the directory unchanged"
   "$MW" -c "$CONF" user restore "$ACCT2" > /dev/null || mw_fail "user restore"
+  # R-MYO-4: the delete took ACCT2 off the list and a restore does not put it back.
+  mw_assert_eq "$(list_field "$list" 'len(a["member"])')" 1 "a deleted account left the list"
+  "$MW" -c "$CONF" list member add "$list" "$ACCT2" > /dev/null || mw_fail "member add"
 
   # A display name full of metacharacters is data.
   changed_is True "a display name with metacharacters is stored as given" list add \
@@ -171,6 +174,16 @@ prov_lists_suite() {
   expect_code 65 "list show of a deleted list" list show "$list"
   changed_is True "a deleted list's address is free again" list add --tenant minfin \
     --mail all-staff --member "$ACCT1"
+
+  # R-MYO-4: a deleted account leaves its lists (as member and owner); again: no change.
+  local leaver
+  leaver=$(json_get "$("$MW" -c "$CONF" --json user add --region 7 --tenant minfin \
+    --cn "Leaving Person" --sn Person)" 'd["entries"][0]["mail"]')
+  changed_is True "a leaver joins the list" list member add "$list" "$leaver"
+  changed_is True "user delete" user delete "$leaver"
+  mw_assert_eq "$(list_field "$list" 'a["member"]')" "['uid=${ACCT1%@*},ou=users,$BASE']" \
+    "R-MYO-4 R-MYO-6: the deleted account left the list"
+  changed_is False "user delete again changes nothing" user delete "$leaver"
 }
 
 # resource_field ADDRESS PYEXPR: PYEXPR on the attributes `a` of `resource show ADDRESS`.
